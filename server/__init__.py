@@ -1,0 +1,50 @@
+"""Xuncha server: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from server.config import default_config, settings_from_env
+from server.extensions import db, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Wire configuration, extensions and blueprints; nothing else happens here."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("XUNCHA_INSTANCE") or None,
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(default_config(app.instance_path))
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(settings_from_env(os.environ))
+    else:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from server import domain  # noqa: F401  (registers every model on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True)
+
+    from server.domain.database import install_engine_hooks
+
+    with app.app_context():
+        install_engine_hooks(db.engine)
+
+    from server.api import bp as api_bp
+    from server.cli import register_commands
+
+    app.register_blueprint(api_bp)
+    register_commands(app)
+    return app
+
+
+def _migrations_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

@@ -1,0 +1,7 @@
+"""The JSON API (sync, devices, photos, catalogue). Errors are JSON with a stable code."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from server.api import errors, health  # noqa: E402,F401

@@ -1,0 +1,43 @@
+"""Writing the audit log; every state-changing service calls record_audit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from server.domain.models import AuditEntry, User
+from server.extensions import db
+
+
+def record_audit(
+    actor: User | None,
+    action: str,
+    entity: Any,
+    changes: dict[str, Any] | None = None,
+    office_id: uuid.UUID | None = None,
+) -> AuditEntry:
+    """Add an audit entry for `action` on `entity`; the caller owns the transaction."""
+    entry = AuditEntry(
+        office_id=office_id or getattr(entity, "office_id", None) or getattr(actor, "office_id", None),
+        actor_id=actor.id if actor else None,
+        action=action,
+        entity=type(entity).__tablename__,
+        entity_id=str(_entity_key(entity)),
+        changes=_jsonable(changes or {}),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _entity_key(entity: Any) -> Any:
+    return getattr(entity, "id", None) or getattr(entity, "sha256", None)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

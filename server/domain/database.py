@@ -1,0 +1,61 @@
+"""Engine set-up and the change sequence that every synced row carries."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from server.domain.models.base import ChangeCounter, SyncMixin
+
+
+def install_engine_hooks(engine: Engine) -> None:
+    """SQLite needs foreign keys switched on and WAL for a reader beside the writer."""
+    if engine.dialect.name != "sqlite" or getattr(engine, "_xuncha_hooked", False):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    engine._xuncha_hooked = True
+
+
+def take_change_numbers(session: Session, count: int) -> range:
+    """Reserve `count` consecutive change sequence numbers in the session's transaction."""
+    table = ChangeCounter.__table__
+    new_value = session.execute(
+        sa.update(table).where(table.c.id == 1).values(value=table.c.value + count)
+        .returning(table.c.value)
+    ).scalar()
+    if new_value is None:
+        session.execute(sa.insert(table).values(id=1, value=count))
+        new_value = count
+    return range(new_value - count + 1, new_value + 1)
+
+
+def current_change_number(session: Session) -> int:
+    table = ChangeCounter.__table__
+    return session.execute(sa.select(table.c.value).where(table.c.id == 1)).scalar() or 0
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_change_sequence(session: Session, _context, _instances) -> None:
+    """Every synced row that is new or changed in this flush gets the next change number."""
+    changed = [obj for obj in session.new if isinstance(obj, SyncMixin)]
+    changed += [
+        obj
+        for obj in session.dirty
+        if isinstance(obj, SyncMixin) and session.is_modified(obj, include_collections=False)
+    ]
+    if not changed:
+        return
+    for obj, number in zip(changed, take_change_numbers(session, len(changed)), strict=True):
+        obj.server_seq = number

@@ -1,0 +1,43 @@
+"""Every model of the domain, importable from one place."""
+
+from server.domain.models import enums
+from server.domain.models.audit import AuditEntry
+from server.domain.models.base import ChangeCounter
+from server.domain.models.checklists import ChecklistItem, ChecklistSection, ChecklistTemplate
+from server.domain.models.enums import *  # noqa: F403
+from server.domain.models.findings import Finding, Photo, PhotoLink
+from server.domain.models.inspections import Answer, Inspection, inspection_inspector
+from server.domain.models.organisation import Company, Estate, Office, Region, User
+from server.domain.models.rectification import (
+    Escalation,
+    Notice,
+    NoticeSequence,
+    Rectification,
+    Reminder,
+    Revisit,
+)
+
+__all__ = [
+    "Answer",
+    "AuditEntry",
+    "ChangeCounter",
+    "ChecklistItem",
+    "ChecklistSection",
+    "ChecklistTemplate",
+    "Company",
+    "Escalation",
+    "Estate",
+    "Finding",
+    "Inspection",
+    "Notice",
+    "NoticeSequence",
+    "Office",
+    "Photo",
+    "PhotoLink",
+    "Rectification",
+    "Region",
+    "Reminder",
+    "Revisit",
+    "User",
+    "inspection_inspector",
+] + [name for name in dir(enums) if name[:1].isupper() and name != "enum"]

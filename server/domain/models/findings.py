@@ -1,0 +1,80 @@
+"""Findings (问题) and the photos that prove them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.domain.models.base import SyncMixin, TimestampMixin, enum_column
+from server.domain.models.enums import FindingStatus, PhotoRole, Severity
+from server.extensions import db
+
+
+class Finding(SyncMixin, db.Model):
+    __tablename__ = "finding"
+    __table_args__ = (sa.Index("ix_finding_status_due_at", "status", "due_at"),)
+    office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
+    estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id"), index=True)
+    inspection_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("inspection.id"), index=True
+    )
+    item_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("checklist_item.id"))
+    notice_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("notice.id"), index=True)
+    category: Mapped[str] = mapped_column(sa.String(50))
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity))
+    location: Mapped[str] = mapped_column(sa.String(100), default="")  # building / entrance
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[FindingStatus] = mapped_column(
+        enum_column(FindingStatus), default=FindingStatus.OPEN
+    )
+    found_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reported_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    estate = relationship("Estate")
+    inspection = relationship("Inspection")
+    notice = relationship("Notice", back_populates="findings")
+    photo_links: Mapped[list[PhotoLink]] = relationship(
+        primaryjoin="and_(PhotoLink.finding_id == Finding.id)", viewonly=True
+    )
+
+
+class Photo(TimestampMixin, db.Model):
+    """The bytes of one photo, addressed by their SHA-256 (hex)."""
+
+    __tablename__ = "photo"
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(sa.String(30), default="image/jpeg")
+    size: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    taken_at: Mapped[datetime | None]
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    # False until every byte has arrived and been checked as a real image.
+    stored: Mapped[bool] = mapped_column(default=False)
+
+
+class PhotoLink(SyncMixin, db.Model):
+    """A photo attached to a finding, an answer, a company's reply or a revisit.
+
+    Links are only ever added (photo sets only grow), so two tablets never lose each other's
+    photos when they sync.
+    """
+
+    __tablename__ = "photo_link"
+    photo_sha256: Mapped[str] = mapped_column(sa.ForeignKey("photo.sha256"), index=True)
+    role: Mapped[PhotoRole] = mapped_column(enum_column(PhotoRole), default=PhotoRole.EVIDENCE)
+    finding_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("finding.id"), index=True)
+    answer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("answer.id"), index=True)
+    rectification_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("rectification.id"), index=True
+    )
+    revisit_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("revisit.id"), index=True)
+    caption: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    photo: Mapped[Photo] = relationship()

@@ -1,0 +1,128 @@
+"""The rectification loop: notices, company replies, revisits, escalations, reminders."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.domain.models.base import IdMixin, SyncMixin, TimestampMixin, enum_column
+from server.domain.models.enums import (
+    Channel,
+    EscalationKind,
+    NoticeStatus,
+    RectificationStatus,
+    ReminderKind,
+    RevisitResult,
+    RevisitStatus,
+)
+from server.extensions import db
+
+
+class NoticeSequence(db.Model):
+    """The last notice number handed out per office and year; numbers are never reused."""
+
+    __tablename__ = "notice_sequence"
+    office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Notice(SyncMixin, db.Model):
+    """整改通知书: a numbered notice to a company listing an estate's findings."""
+
+    __tablename__ = "notice"
+    __table_args__ = (sa.UniqueConstraint("office_id", "year", "number"),)
+    office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
+    estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id"), index=True)
+    company_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("company.id"), index=True)
+    year: Mapped[int]
+    number: Mapped[int]
+    status: Mapped[NoticeStatus] = mapped_column(
+        enum_column(NoticeStatus), default=NoticeStatus.ISSUED
+    )
+    issued_at: Mapped[datetime]
+    issued_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    legal_basis: Mapped[str] = mapped_column(sa.Text, default="")
+
+    estate = relationship("Estate")
+    company = relationship("Company")
+    findings = relationship("Finding", back_populates="notice")
+
+    @property
+    def label(self) -> str:
+        return f"〔{self.year}〕第{self.number:04d}号"
+
+
+class Rectification(SyncMixin, db.Model):
+    """整改反馈: a company's report (or a tablet's proposal) that a finding was fixed."""
+
+    __tablename__ = "rectification"
+    finding_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("finding.id"), index=True)
+    reported_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    reported_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[RectificationStatus] = mapped_column(
+        enum_column(RectificationStatus), default=RectificationStatus.SUBMITTED
+    )
+
+    finding = relationship("Finding")
+
+
+class Revisit(SyncMixin, db.Model):
+    """回头看: an inspector's follow-up visit that verifies a fix."""
+
+    __tablename__ = "revisit"
+    __table_args__ = (sa.Index("ix_revisit_inspector_status", "inspector_id", "status"),)
+    finding_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("finding.id"), index=True)
+    inspector_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    due_at: Mapped[datetime | None]
+    status: Mapped[RevisitStatus] = mapped_column(
+        enum_column(RevisitStatus), default=RevisitStatus.PENDING
+    )
+    result: Mapped[RevisitResult | None] = mapped_column(enum_column(RevisitResult))
+    done_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    finding = relationship("Finding")
+    inspector = relationship("User")
+
+
+class Escalation(IdMixin, TimestampMixin, db.Model):
+    """督办 / 约谈 / 行政处罚 against a company for a finding it did not rectify."""
+
+    __tablename__ = "escalation"
+    finding_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("finding.id"), index=True)
+    company_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("company.id"), index=True)
+    kind: Mapped[EscalationKind] = mapped_column(enum_column(EscalationKind))
+    decided_at: Mapped[datetime]
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    credit_points: Mapped[int] = mapped_column(default=0)  # deducted from the company's credit
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class Reminder(IdMixin, TimestampMixin, db.Model):
+    """One message due about one finding to one recipient on one channel.
+
+    The unique key makes "sent exactly once" a database fact: a second scheduler that plans
+    the same reminder collides instead of sending it again.
+    """
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        sa.UniqueConstraint("finding_id", "recipient_id", "channel", "kind", "scheduled_at"),
+        sa.Index("ix_reminder_pending", "sent_at", "scheduled_at"),
+    )
+    finding_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("finding.id"), index=True)
+    recipient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
+    scheduled_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
