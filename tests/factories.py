@@ -133,6 +133,7 @@ def template(office: Office, sections: int = 2, items_per_section: int = 3,
 def inspection(estate: Estate, template: ChecklistTemplate | None = None,
                inspectors: list[User] = (), **kw) -> Inspection:
     visit = Inspection(**{"office_id": estate.office_id, "estate_id": estate.id,
+                          "region_code": estate.region_code,
                           "template_id": template.id if template else None,
                           "kind": InspectionKind.ROUTINE, **kw})
     visit.inspectors.extend(inspectors)
@@ -142,6 +143,7 @@ def inspection(estate: Estate, template: ChecklistTemplate | None = None,
 def finding(estate: Estate, **kw) -> Finding:
     now = utcnow()
     return _save(Finding(**{"office_id": estate.office_id, "estate_id": estate.id,
+                            "region_code": estate.region_code,
                             "category": "楼道堆放杂物", "severity": Severity.MAJOR,
                             "location": "3栋2单元", "description": "楼道内堆放纸箱和旧家具",
                             "status": FindingStatus.OPEN, "found_at": now,

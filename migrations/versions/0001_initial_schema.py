@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:50:39.155028
+Create Date: 2026-11-25 12:53:48.315777
 """
 
 import sqlalchemy as sa
@@ -45,6 +45,17 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('sha256', name=op.f('pk_photo'))
     )
+    op.create_table('scope_exit',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('server_seq', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('old_region_code', sa.String(length=12), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_scope_exit'))
+    )
+    with op.batch_alter_table('scope_exit', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_scope_exit_server_seq'), ['server_seq'], unique=False)
+
     op.create_table('checklist_template',
     sa.Column('office_id', sa.Uuid(), nullable=False),
     sa.Column('family', sa.String(length=50), nullable=False),
@@ -133,7 +144,6 @@ def upgrade():
     op.create_table('estate',
     sa.Column('office_id', sa.Uuid(), nullable=False),
     sa.Column('region_id', sa.Uuid(), nullable=False),
-    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('company_id', sa.Uuid(), nullable=True),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('address', sa.String(length=200), nullable=False),
@@ -145,6 +155,7 @@ def upgrade():
     sa.Column('latitude', sa.Double(), nullable=True),
     sa.Column('longitude', sa.Double(), nullable=True),
     sa.Column('built_year', sa.Integer(), nullable=True),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('server_seq', sa.BigInteger(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -230,6 +241,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_checklist_item_section_id'), ['section_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_checklist_item_server_seq'), ['server_seq'], unique=False)
 
+    op.create_table('device',
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('office_id', sa.Uuid(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('schema_version', sa.Integer(), nullable=False),
+    sa.Column('app_version', sa.String(length=30), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=True),
+    sa.Column('last_pull_seq', sa.BigInteger(), nullable=False),
+    sa.Column('scope_key', sa.String(length=200), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_by_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_device_office_id_office')),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['user_account.id'], name=op.f('fk_device_revoked_by_id_user_account')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_device_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_device')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_device_token_hash'))
+    )
+    with op.batch_alter_table('device', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_device_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_device_user_id'), ['user_id'], unique=False)
+
     op.create_table('inspection',
     sa.Column('office_id', sa.Uuid(), nullable=False),
     sa.Column('estate_id', sa.Uuid(), nullable=False),
@@ -244,11 +280,13 @@ def upgrade():
     sa.Column('max_score', sa.Numeric(precision=7, scale=2), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('server_seq', sa.BigInteger(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('field_clocks', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_inspection_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['estate_id'], ['estate.id'], name=op.f('fk_inspection_estate_id_estate')),
     sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_inspection_office_id_office')),
@@ -258,6 +296,7 @@ def upgrade():
     with op.batch_alter_table('inspection', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inspection_estate_id'), ['estate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspection_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inspection_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspection_server_seq'), ['server_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspection_template_id'), ['template_id'], unique=False)
 
@@ -271,6 +310,7 @@ def upgrade():
     sa.Column('issued_at', sa.DateTime(), nullable=False),
     sa.Column('issued_by_id', sa.Uuid(), nullable=True),
     sa.Column('legal_basis', sa.Text(), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('server_seq', sa.BigInteger(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -287,7 +327,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_notice_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notice_estate_id'), ['estate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notice_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notice_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_notice_server_seq'), ['server_seq'], unique=False)
+
+    op.create_table('pairing_code',
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_pairing_code_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pairing_code')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_pairing_code_code_hash'))
+    )
+    with op.batch_alter_table('pairing_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pairing_code_user_id'), ['user_id'], unique=False)
 
     op.create_table('answer',
     sa.Column('inspection_id', sa.Uuid(), nullable=False),
@@ -295,11 +350,13 @@ def upgrade():
     sa.Column('result', sa.Enum('pass', 'fail', 'na', name='answerresult', native_enum=False, length=32), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('server_seq', sa.BigInteger(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('field_clocks', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['inspection_id'], ['inspection.id'], name=op.f('fk_answer_inspection_id_inspection')),
     sa.ForeignKeyConstraint(['item_id'], ['checklist_item.id'], name=op.f('fk_answer_item_id_checklist_item')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_answer')),
@@ -308,6 +365,7 @@ def upgrade():
     with op.batch_alter_table('answer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answer_inspection_id'), ['inspection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_answer_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_answer_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_answer_server_seq'), ['server_seq'], unique=False)
 
     op.create_table('finding',
@@ -325,11 +383,13 @@ def upgrade():
     sa.Column('due_at', sa.DateTime(), nullable=True),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
     sa.Column('reported_by_id', sa.Uuid(), nullable=True),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('server_seq', sa.BigInteger(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('field_clocks', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['estate_id'], ['estate.id'], name=op.f('fk_finding_estate_id_estate')),
     sa.ForeignKeyConstraint(['inspection_id'], ['inspection.id'], name=op.f('fk_finding_inspection_id_inspection')),
     sa.ForeignKeyConstraint(['item_id'], ['checklist_item.id'], name=op.f('fk_finding_item_id_checklist_item')),
@@ -343,6 +403,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_finding_inspection_id'), ['inspection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_finding_notice_id'), ['notice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_finding_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_finding_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_finding_server_seq'), ['server_seq'], unique=False)
         batch_op.create_index('ix_finding_status_due_at', ['status', 'due_at'], unique=False)
 
@@ -355,6 +416,39 @@ def upgrade():
     )
     with op.batch_alter_table('inspection_inspector', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inspection_inspector_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sync_batch',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('device_id', sa.Uuid(), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('record_count', sa.Integer(), nullable=False),
+    sa.Column('reply', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['device_id'], ['device.id'], name=op.f('fk_sync_batch_device_id_device')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_batch'))
+    )
+    with op.batch_alter_table('sync_batch', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_batch_device_id'), ['device_id'], unique=False)
+
+    op.create_table('sync_conflict',
+    sa.Column('office_id', sa.Uuid(), nullable=True),
+    sa.Column('device_id', sa.Uuid(), nullable=True),
+    sa.Column('user_id', sa.Uuid(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('record_id', sa.String(length=64), nullable=False),
+    sa.Column('reason', sa.String(length=50), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['device_id'], ['device.id'], name=op.f('fk_sync_conflict_device_id_device')),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], name=op.f('fk_sync_conflict_office_id_office')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_sync_conflict_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_conflict'))
+    )
+    with op.batch_alter_table('sync_conflict', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_conflict_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_conflict_device_id'), ['device_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_conflict_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_conflict_record_id'), ['record_id'], unique=False)
 
     op.create_table('escalation',
     sa.Column('finding_id', sa.Uuid(), nullable=False),
@@ -382,17 +476,20 @@ def upgrade():
     sa.Column('reported_at', sa.DateTime(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('status', sa.Enum('submitted', 'accepted', 'rejected', name='rectificationstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('server_seq', sa.BigInteger(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('field_clocks', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['finding_id'], ['finding.id'], name=op.f('fk_rectification_finding_id_finding')),
     sa.ForeignKeyConstraint(['reported_by_id'], ['user_account.id'], name=op.f('fk_rectification_reported_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rectification'))
     )
     with op.batch_alter_table('rectification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rectification_finding_id'), ['finding_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_rectification_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_rectification_server_seq'), ['server_seq'], unique=False)
 
     op.create_table('reminder',
@@ -428,11 +525,13 @@ def upgrade():
     sa.Column('result', sa.Enum('fixed', 'not_fixed', name='revisitresult', native_enum=False, length=32), nullable=True),
     sa.Column('done_at', sa.DateTime(), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('server_seq', sa.BigInteger(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('field_clocks', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['finding_id'], ['finding.id'], name=op.f('fk_revisit_finding_id_finding')),
     sa.ForeignKeyConstraint(['inspector_id'], ['user_account.id'], name=op.f('fk_revisit_inspector_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_revisit'))
@@ -440,6 +539,7 @@ def upgrade():
     with op.batch_alter_table('revisit', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_revisit_finding_id'), ['finding_id'], unique=False)
         batch_op.create_index('ix_revisit_inspector_status', ['inspector_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_revisit_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_revisit_server_seq'), ['server_seq'], unique=False)
 
     op.create_table('photo_link',
@@ -450,6 +550,7 @@ def upgrade():
     sa.Column('rectification_id', sa.Uuid(), nullable=True),
     sa.Column('revisit_id', sa.Uuid(), nullable=True),
     sa.Column('caption', sa.String(length=200), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('server_seq', sa.BigInteger(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -467,6 +568,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_photo_link_finding_id'), ['finding_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_photo_link_photo_sha256'), ['photo_sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_photo_link_rectification_id'), ['rectification_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photo_link_region_code'), ['region_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_photo_link_revisit_id'), ['revisit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_photo_link_server_seq'), ['server_seq'], unique=False)
 
@@ -479,6 +581,7 @@ def downgrade():
     with op.batch_alter_table('photo_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_photo_link_server_seq'))
         batch_op.drop_index(batch_op.f('ix_photo_link_revisit_id'))
+        batch_op.drop_index(batch_op.f('ix_photo_link_region_code'))
         batch_op.drop_index(batch_op.f('ix_photo_link_rectification_id'))
         batch_op.drop_index(batch_op.f('ix_photo_link_photo_sha256'))
         batch_op.drop_index(batch_op.f('ix_photo_link_finding_id'))
@@ -487,6 +590,7 @@ def downgrade():
     op.drop_table('photo_link')
     with op.batch_alter_table('revisit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_revisit_server_seq'))
+        batch_op.drop_index(batch_op.f('ix_revisit_region_code'))
         batch_op.drop_index('ix_revisit_inspector_status')
         batch_op.drop_index(batch_op.f('ix_revisit_finding_id'))
 
@@ -499,6 +603,7 @@ def downgrade():
     op.drop_table('reminder')
     with op.batch_alter_table('rectification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rectification_server_seq'))
+        batch_op.drop_index(batch_op.f('ix_rectification_region_code'))
         batch_op.drop_index(batch_op.f('ix_rectification_finding_id'))
 
     op.drop_table('rectification')
@@ -507,6 +612,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_escalation_company_id'))
 
     op.drop_table('escalation')
+    with op.batch_alter_table('sync_conflict', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_conflict_record_id'))
+        batch_op.drop_index(batch_op.f('ix_sync_conflict_office_id'))
+        batch_op.drop_index(batch_op.f('ix_sync_conflict_device_id'))
+        batch_op.drop_index(batch_op.f('ix_sync_conflict_at'))
+
+    op.drop_table('sync_conflict')
+    with op.batch_alter_table('sync_batch', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_batch_device_id'))
+
+    op.drop_table('sync_batch')
     with op.batch_alter_table('inspection_inspector', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inspection_inspector_user_id'))
 
@@ -514,6 +630,7 @@ def downgrade():
     with op.batch_alter_table('finding', schema=None) as batch_op:
         batch_op.drop_index('ix_finding_status_due_at')
         batch_op.drop_index(batch_op.f('ix_finding_server_seq'))
+        batch_op.drop_index(batch_op.f('ix_finding_region_code'))
         batch_op.drop_index(batch_op.f('ix_finding_office_id'))
         batch_op.drop_index(batch_op.f('ix_finding_notice_id'))
         batch_op.drop_index(batch_op.f('ix_finding_inspection_id'))
@@ -522,12 +639,18 @@ def downgrade():
     op.drop_table('finding')
     with op.batch_alter_table('answer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answer_server_seq'))
+        batch_op.drop_index(batch_op.f('ix_answer_region_code'))
         batch_op.drop_index(batch_op.f('ix_answer_item_id'))
         batch_op.drop_index(batch_op.f('ix_answer_inspection_id'))
 
     op.drop_table('answer')
+    with op.batch_alter_table('pairing_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pairing_code_user_id'))
+
+    op.drop_table('pairing_code')
     with op.batch_alter_table('notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notice_server_seq'))
+        batch_op.drop_index(batch_op.f('ix_notice_region_code'))
         batch_op.drop_index(batch_op.f('ix_notice_office_id'))
         batch_op.drop_index(batch_op.f('ix_notice_estate_id'))
         batch_op.drop_index(batch_op.f('ix_notice_company_id'))
@@ -536,10 +659,16 @@ def downgrade():
     with op.batch_alter_table('inspection', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inspection_template_id'))
         batch_op.drop_index(batch_op.f('ix_inspection_server_seq'))
+        batch_op.drop_index(batch_op.f('ix_inspection_region_code'))
         batch_op.drop_index(batch_op.f('ix_inspection_office_id'))
         batch_op.drop_index(batch_op.f('ix_inspection_estate_id'))
 
     op.drop_table('inspection')
+    with op.batch_alter_table('device', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_device_user_id'))
+        batch_op.drop_index(batch_op.f('ix_device_office_id'))
+
+    op.drop_table('device')
     with op.batch_alter_table('checklist_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checklist_item_server_seq'))
         batch_op.drop_index(batch_op.f('ix_checklist_item_section_id'))
@@ -587,6 +716,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_checklist_template_office_id'))
 
     op.drop_table('checklist_template')
+    with op.batch_alter_table('scope_exit', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_scope_exit_server_seq'))
+
+    op.drop_table('scope_exit')
     op.drop_table('photo')
     op.drop_table('office')
     op.drop_table('change_counter')

@@ -4,6 +4,7 @@ from server.domain.models import enums
 from server.domain.models.audit import AuditEntry
 from server.domain.models.base import ChangeCounter
 from server.domain.models.checklists import ChecklistItem, ChecklistSection, ChecklistTemplate
+from server.domain.models.devices import Device, PairingCode, ScopeExit, SyncBatch, SyncConflict
 from server.domain.models.enums import *  # noqa: F403
 from server.domain.models.findings import Finding, Photo, PhotoLink
 from server.domain.models.inspections import Answer, Inspection, inspection_inspector
@@ -24,6 +25,11 @@ __all__ = [
     "ChecklistItem",
     "ChecklistSection",
     "ChecklistTemplate",
+    "Device",
+    "PairingCode",
+    "ScopeExit",
+    "SyncBatch",
+    "SyncConflict",
     "Company",
     "Escalation",
     "Estate",

@@ -50,6 +50,20 @@ class SyncMixin(IdMixin, TimestampMixin):
     deleted_at: Mapped[datetime | None]
 
 
+class ScopedMixin:
+    """The community code of the estate a row belongs to, copied onto the row so that a
+    scoped pull (`region_code LIKE '3205%'`) filters on an index without joins."""
+
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+
+
+class MergeableMixin:
+    """Rows whose free fields a tablet may edit offline: each field keeps the hybrid logical
+    clock of its last accepted write, so concurrent edits merge field by field."""
+
+    field_clocks: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+
+
 class ChangeCounter(db.Model):
     """One row holding the last change sequence handed out.
 

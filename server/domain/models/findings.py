@@ -8,12 +8,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.domain.models.base import SyncMixin, TimestampMixin, enum_column
+from server.domain.models.base import MergeableMixin, ScopedMixin, SyncMixin, TimestampMixin, enum_column
 from server.domain.models.enums import FindingStatus, PhotoRole, Severity
 from server.extensions import db
 
 
-class Finding(SyncMixin, db.Model):
+class Finding(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     __tablename__ = "finding"
     __table_args__ = (sa.Index("ix_finding_status_due_at", "status", "due_at"),)
     office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
@@ -59,7 +59,7 @@ class Photo(TimestampMixin, db.Model):
     stored: Mapped[bool] = mapped_column(default=False)
 
 
-class PhotoLink(SyncMixin, db.Model):
+class PhotoLink(ScopedMixin, SyncMixin, db.Model):
     """A photo attached to a finding, an answer, a company's reply or a revisit.
 
     Links are only ever added (photo sets only grow), so two tablets never lose each other's

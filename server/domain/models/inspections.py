@@ -9,7 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.domain.models.base import SyncMixin, enum_column
+from server.domain.models.base import MergeableMixin, ScopedMixin, SyncMixin, enum_column
 from server.domain.models.enums import (
     AnswerResult,
     ComplaintChannel,
@@ -26,7 +26,7 @@ inspection_inspector = sa.Table(
 )
 
 
-class Inspection(SyncMixin, db.Model):
+class Inspection(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     __tablename__ = "inspection"
     office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
     estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id"), index=True)
@@ -54,7 +54,7 @@ class Inspection(SyncMixin, db.Model):
     answers: Mapped[list[Answer]] = relationship(back_populates="inspection")
 
 
-class Answer(SyncMixin, db.Model):
+class Answer(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     """One checklist item's result in one inspection."""
 
     __tablename__ = "answer"

@@ -9,7 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.domain.models.base import IdMixin, SyncMixin, TimestampMixin, enum_column
+from server.domain.models.base import IdMixin, ScopedMixin, SyncMixin, TimestampMixin, enum_column
 from server.domain.models.enums import CommitteeStatus, ManagementType, RegionLevel, Role
 from server.extensions import db
 
@@ -61,15 +61,13 @@ class Company(SyncMixin, db.Model):
     estates: Mapped[list[Estate]] = relationship(back_populates="company")
 
 
-class Estate(SyncMixin, db.Model):
+class Estate(ScopedMixin, SyncMixin, db.Model):
     """A residential estate (住宅小区) in one community."""
 
     __tablename__ = "estate"
     __table_args__ = (sa.UniqueConstraint("region_id", "name"),)
     office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
     region_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("region.id"), index=True)
-    # Denormalised community code: scope filters on estates need no join.
-    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
     company_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("company.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     address: Mapped[str] = mapped_column(sa.String(200), default="")

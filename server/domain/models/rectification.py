@@ -8,7 +8,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.domain.models.base import IdMixin, SyncMixin, TimestampMixin, enum_column
+from server.domain.models.base import (
+    IdMixin,
+    MergeableMixin,
+    ScopedMixin,
+    SyncMixin,
+    TimestampMixin,
+    enum_column,
+)
 from server.domain.models.enums import (
     Channel,
     EscalationKind,
@@ -30,7 +37,7 @@ class NoticeSequence(db.Model):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
-class Notice(SyncMixin, db.Model):
+class Notice(ScopedMixin, SyncMixin, db.Model):
     """整改通知书: a numbered notice to a company listing an estate's findings."""
 
     __tablename__ = "notice"
@@ -56,7 +63,7 @@ class Notice(SyncMixin, db.Model):
         return f"〔{self.year}〕第{self.number:04d}号"
 
 
-class Rectification(SyncMixin, db.Model):
+class Rectification(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     """整改反馈: a company's report (or a tablet's proposal) that a finding was fixed."""
 
     __tablename__ = "rectification"
@@ -71,7 +78,7 @@ class Rectification(SyncMixin, db.Model):
     finding = relationship("Finding")
 
 
-class Revisit(SyncMixin, db.Model):
+class Revisit(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     """回头看: an inspector's follow-up visit that verifies a fix."""
 
     __tablename__ = "revisit"
