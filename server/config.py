@@ -47,6 +47,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "JSON_AS_ASCII": False,
+        # Per device, per process: a sync uses a handful of requests, a photo upload a few per MB.
+        "DEVICE_RATE_PER_MINUTE": 600,
+        "DEVICE_RATE_BURST": 200,
     }
 
 

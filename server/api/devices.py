@@ -1,0 +1,48 @@
+"""Pairing a tablet: the one sync endpoint reachable without a device token."""
+
+from __future__ import annotations
+
+from flask import request
+
+from server.api import bp
+from server.api.auth import check_schema_version, rate_limit
+from server.api.errors import ApiError
+from server.api.payload import load
+from server.domain.devices import PairingError, pair_with_code, pair_with_password
+from server.domain.models import Office
+from server.domain.models.base import utcnow
+from server.extensions import db
+from shared_schema.devices import PairRequestSchema, PairResponseSchema
+from shared_schema.fields import UtcDateTime
+
+
+@bp.post("/devices/pair")
+def pair_device():
+    """Pair a tablet with username + password or a one-time code; the token is shown once."""
+    version = check_schema_version()
+    # Guessing passwords or codes costs one slot per attempt per address.
+    rate_limit(("pair", request.remote_addr))
+    data = load(PairRequestSchema())
+    try:
+        if "pairing_code" in data:
+            device, token = pair_with_code(data["pairing_code"], data["device_name"], version,
+                                           data["app_version"])
+        else:
+            device, token = pair_with_password(data["username"], data["password"],
+                                               data["device_name"], version, data["app_version"])
+    except PairingError as exc:
+        db.session.rollback()
+        raise ApiError(401, "pairing_refused", str(exc)) from None
+    user = device.user
+    reply = PairResponseSchema().dump({
+        "device_id": device.id,
+        "token": token,
+        "user": {
+            "id": user.id, "username": user.username, "display_name": user.display_name,
+            "role": user.role.value, "region_code": user.region.code if user.region else None,
+        },
+        "office_name": db.session.get(Office, user.office_id).name,
+        "server_time": UtcDateTime()._serialize(utcnow(), None, None),
+    })
+    db.session.commit()
+    return reply, 201

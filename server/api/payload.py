@@ -1,0 +1,38 @@
+"""Reading and checking JSON request bodies: every way a body can be wrong ends in a 4xx."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from server.api.errors import ApiError
+
+
+def json_body() -> Any:
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "请求体必须是 JSON (Content-Type: application/json)")
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ApiError(400, "malformed_json", f"JSON 格式错误 (malformed JSON): {exc}") from None
+
+
+def load(schema: Schema, data: Any = None) -> Any:
+    """Validate with a shared schema; field errors come back as details."""
+    if data is None:
+        data = json_body()
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_payload", "请求体必须是 JSON 对象 (a JSON object is required)")
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise ApiError(
+            400, "invalid_payload", "数据校验失败 (validation failed)", fields=exc.messages
+        ) from None
+    except (ValueError, OverflowError, TypeError) as exc:
+        # Values marshmallow passes on but Python cannot hold (huge numbers, odd floats).
+        raise ApiError(400, "invalid_payload", f"数据无效 (invalid value): {exc}") from None

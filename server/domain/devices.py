@@ -1,0 +1,91 @@
+"""Pairing tablets, authenticating them, revoking them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from server.domain.accounts import verify_password
+from server.domain.audit import record_audit
+from server.domain.models import Device, PairingCode, Role, User
+from server.domain.models.base import utcnow
+from server.extensions import db
+
+PAIRING_CODE_TTL = timedelta(minutes=15)
+# Only field staff carry tablets.
+TABLET_ROLES = {Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}
+
+
+class PairingError(ValueError):
+    """Pairing refused; the message is safe to show (it never tells which part was wrong)."""
+
+
+def _digest(secret: str) -> str:
+    # Tokens and codes are random with high entropy, so one SHA-256 is enough to make a
+    # stolen database useless; the slow hash is for the low-entropy things people choose.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _new_device(user: User, name: str, schema_version: int, app_version: str) -> tuple[Device, str]:
+    if not user.active or user.role not in TABLET_ROLES:
+        raise PairingError("该账号不能绑定平板 (this account cannot pair a tablet)")
+    token = secrets.token_urlsafe(32)
+    device = Device(
+        user_id=user.id,
+        office_id=user.office_id,
+        name=name[:100],
+        token_hash=_digest(token),
+        schema_version=schema_version,
+        app_version=app_version[:30],
+        last_seen_at=utcnow(),
+    )
+    db.session.add(device)
+    db.session.flush()
+    record_audit(user, "pair_device", device, {"name": device.name})
+    return device, token
+
+
+def pair_with_password(
+    username: str, password: str, name: str, schema_version: int, app_version: str = ""
+) -> tuple[Device, str]:
+    """Pair a tablet by the user's login; returns the device and its token (shown once)."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not verify_password(user, password):
+        raise PairingError("用户名或密码错误 (wrong username or password)")
+    return _new_device(user, name, schema_version, app_version)
+
+
+def create_pairing_code(user: User, actor: User | None = None) -> str:
+    """A one-time 8-digit code for the dashboard to show; valid for 15 minutes."""
+    code = f"{secrets.randbelow(10**8):08d}"
+    db.session.add(
+        PairingCode(user_id=user.id, code_hash=_digest(code), expires_at=utcnow() + PAIRING_CODE_TTL)
+    )
+    record_audit(actor or user, "create_pairing_code", user)
+    return code
+
+
+def pair_with_code(code: str, name: str, schema_version: int, app_version: str = "") -> tuple[Device, str]:
+    now = utcnow()
+    pairing = db.session.scalar(
+        sa.select(PairingCode).where(PairingCode.code_hash == _digest(code.strip())).with_for_update()
+    )
+    if pairing is None or pairing.used_at is not None or pairing.expires_at < now:
+        raise PairingError("配对码无效或已过期 (pairing code invalid or expired)")
+    pairing.used_at = now
+    return _new_device(db.session.get(User, pairing.user_id), name, schema_version, app_version)
+
+
+def find_device_by_token(token: str) -> Device | None:
+    return db.session.scalar(sa.select(Device).where(Device.token_hash == _digest(token)))
+
+
+def revoke_device(device: Device, actor: User | None = None) -> Device:
+    if device.revoked_at is None:
+        device.revoked_at = utcnow()
+        device.revoked_by_id = actor.id if actor else None
+        record_audit(actor, "revoke_device", device, office_id=device.office_id)
+    return device
