@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:53:48.315777
+Create Date: 2026-11-25 12:57:35.221426
 """
 
 import sqlalchemy as sa
@@ -450,6 +450,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sync_conflict_office_id'), ['office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sync_conflict_record_id'), ['record_id'], unique=False)
 
+    op.create_table('applied_action',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('finding_id', sa.Uuid(), nullable=False),
+    sa.Column('action', sa.String(length=30), nullable=False),
+    sa.Column('applied_at', sa.DateTime(), nullable=False),
+    sa.Column('outcome', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['finding_id'], ['finding.id'], name=op.f('fk_applied_action_finding_id_finding')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_applied_action'))
+    )
+    with op.batch_alter_table('applied_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_applied_action_finding_id'), ['finding_id'], unique=False)
+
     op.create_table('escalation',
     sa.Column('finding_id', sa.Uuid(), nullable=False),
     sa.Column('company_id', sa.Uuid(), nullable=True),
@@ -612,6 +624,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_escalation_company_id'))
 
     op.drop_table('escalation')
+    with op.batch_alter_table('applied_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_applied_action_finding_id'))
+
+    op.drop_table('applied_action')
     with op.batch_alter_table('sync_conflict', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sync_conflict_record_id'))
         batch_op.drop_index(batch_op.f('ix_sync_conflict_office_id'))

@@ -4,7 +4,14 @@ from server.domain.models import enums
 from server.domain.models.audit import AuditEntry
 from server.domain.models.base import ChangeCounter
 from server.domain.models.checklists import ChecklistItem, ChecklistSection, ChecklistTemplate
-from server.domain.models.devices import Device, PairingCode, ScopeExit, SyncBatch, SyncConflict
+from server.domain.models.devices import (
+    AppliedAction,
+    Device,
+    PairingCode,
+    ScopeExit,
+    SyncBatch,
+    SyncConflict,
+)
 from server.domain.models.enums import *  # noqa: F403
 from server.domain.models.findings import Finding, Photo, PhotoLink
 from server.domain.models.inspections import Answer, Inspection, inspection_inspector
@@ -20,6 +27,7 @@ from server.domain.models.rectification import (
 
 __all__ = [
     "Answer",
+    "AppliedAction",
     "AuditEntry",
     "ChangeCounter",
     "ChecklistItem",

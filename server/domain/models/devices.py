@@ -83,3 +83,14 @@ class SyncConflict(IdMixin, db.Model):
     record_id: Mapped[str] = mapped_column(sa.String(64), index=True)
     reason: Mapped[str] = mapped_column(sa.String(50))
     detail: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+
+class AppliedAction(db.Model):
+    """A finding action proposed by a tablet and already decided: a replay gets the same outcome."""
+
+    __tablename__ = "applied_action"
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    finding_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("finding.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(30))
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
