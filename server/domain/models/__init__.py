@@ -23,6 +23,7 @@ from server.domain.models.rectification import (
     Rectification,
     Reminder,
     Revisit,
+    WorkCalendarDay,
 )
 
 __all__ = [
@@ -53,5 +54,6 @@ __all__ = [
     "Reminder",
     "Revisit",
     "User",
+    "WorkCalendarDay",
     "inspection_inspector",
 ] + [name for name in dir(enums) if name[:1].isupper() and name != "enum"]

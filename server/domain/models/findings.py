@@ -34,6 +34,10 @@ class Finding(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     due_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reported_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # The escalation ladder (督办 → 约谈 → 行政处罚): how many steps were taken, and when the
+    # next one falls due, so the scheduler finds due escalations on an index, not by scanning.
+    escalation_step: Mapped[int] = mapped_column(default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
 
     estate = relationship("Estate")
     inspection = relationship("Inspection")
@@ -78,3 +82,16 @@ class PhotoLink(ScopedMixin, SyncMixin, db.Model):
     caption: Mapped[str] = mapped_column(sa.String(200), default="")
 
     photo: Mapped[Photo] = relationship()
+
+    # Capture metadata lives with the bytes; links show it so a tablet gets it with the link.
+    @property
+    def taken_at(self) -> datetime | None:
+        return self.photo.taken_at if self.photo else None
+
+    @property
+    def latitude(self) -> float | None:
+        return self.photo.latitude if self.photo else None
+
+    @property
+    def longitude(self) -> float | None:
+        return self.photo.longitude if self.photo else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,6 +53,8 @@ class Notice(ScopedMixin, SyncMixin, db.Model):
     issued_at: Mapped[datetime]
     issued_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
     legal_basis: Mapped[str] = mapped_column(sa.Text, default="")
+    # How the deadlines were counted: "calendar" (自然日) or "working" (工作日).
+    day_kind: Mapped[str] = mapped_column(sa.String(10), default="calendar")
 
     estate = relationship("Estate")
     company = relationship("Company")
@@ -92,6 +94,8 @@ class Revisit(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     result: Mapped[RevisitResult | None] = mapped_column(enum_column(RevisitResult))
     done_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Why the task exists: "reported" (the company reported a fix) or "deadline" (it passed).
+    trigger: Mapped[str] = mapped_column(sa.String(20), default="reported")
 
     finding = relationship("Finding")
     inspector = relationship("User")
@@ -121,6 +125,13 @@ class Reminder(IdMixin, TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("finding_id", "recipient_id", "channel", "kind", "scheduled_at"),
         sa.Index("ix_reminder_pending", "sent_at", "scheduled_at"),
+        # The delivery queue: only unsent, uncancelled rows are in this index, so a scheduler
+        # tick costs the same whether the table holds a thousand reminders or ten million.
+        sa.Index(
+            "ix_reminder_queue", "next_attempt_at",
+            postgresql_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
+            sqlite_where=sa.text("sent_at IS NULL AND cancelled_at IS NULL"),
+        ),
     )
     finding_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("finding.id"), index=True)
     recipient_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
@@ -133,3 +144,21 @@ class Reminder(IdMixin, TimestampMixin, db.Model):
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     subject: Mapped[str] = mapped_column(sa.String(200), default="")
     body: Mapped[str] = mapped_column(sa.Text, default="")
+    # When a worker may next try: scheduled_at at first, pushed forward by a claim (a lease, so
+    # a crashed worker's claim runs out) and by the back-off after a failed delivery.
+    next_attempt_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(sa.String(36))
+    # Set when the finding no longer needs the message (fixed, closed); a cancelled reminder is
+    # kept, visible, never silently deleted.
+    cancelled_at: Mapped[datetime | None]
+
+
+class WorkCalendarDay(db.Model):
+    """An office's own exception to the official calendar: a local holiday, or a make-up
+    working day (调休) the official calendar does not know yet."""
+
+    __tablename__ = "work_calendar_day"
+    office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    is_workday: Mapped[bool]
+    name: Mapped[str] = mapped_column(sa.String(50), default="")
