@@ -26,8 +26,8 @@ class UtcDateTime(fields.DateTime):
         return parsed
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is None:
-            return None
+        if value is None or isinstance(value, str):
+            return value
         return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 

@@ -6,6 +6,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, g, request
@@ -16,6 +17,7 @@ from server.domain.models.base import utcnow
 from shared_schema import MIN_SCHEMA_VERSION, SCHEMA_VERSION
 
 SCHEMA_HEADER = "X-Xuncha-Schema"
+SEEN_RESOLUTION = timedelta(minutes=1)
 REVOKED_MESSAGE = "device revoked: wipe local data (设备已注销，请清除本地数据)"
 
 
@@ -85,7 +87,10 @@ def require_device(view: Callable) -> Callable:
         if not device.user.active:
             raise ApiError(403, "user_inactive", "账号已停用 (account disabled)")
         rate_limit(device.id)
-        device.last_seen_at = utcnow()
+        now = utcnow()
+        # A write per request would make every no-change pull a write transaction.
+        if device.last_seen_at is None or now - device.last_seen_at > SEEN_RESOLUTION:
+            device.last_seen_at = now
         g.device = device
         g.user = device.user
         return view(*args, **kwargs)

@@ -26,8 +26,15 @@ def publish_template(template: ChecklistTemplate, actor: User | None = None) -> 
         raise TemplateFrozenError(f"检查表《{template.name}》第{template.version}版已发布，不能再次发布")
     if not template.items:
         raise ValueError("检查表没有任何检查项，不能发布")
+    now = utcnow()
     template.status = TemplateStatus.PUBLISHED
-    template.published_at = utcnow()
+    template.published_at = now
+    # Tablets only receive published templates, so the sections and items must be sent now
+    # too: touching them gives them change numbers after every tablet's cursor.
+    for section in template.sections:
+        section.updated_at = now
+        for item in section.items:
+            item.updated_at = now
     record_audit(actor, "publish_template", template, {"version": template.version})
     return template
 

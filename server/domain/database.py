@@ -7,7 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from server.domain.models.base import ChangeCounter, SyncMixin
+from server.domain.models.base import ChangeCounter, ScopedMixin, SyncMixin
+from server.domain.models.devices import ScopeExit
 
 
 def install_engine_hooks(engine: Engine) -> None:
@@ -55,7 +56,31 @@ def _stamp_change_sequence(session: Session, _context, _instances) -> None:
         for obj in session.dirty
         if isinstance(obj, SyncMixin) and session.is_modified(obj, include_collections=False)
     ]
-    if not changed:
+    leaving = [obj for obj in session.deleted if isinstance(obj, ScopedMixin)]
+    if not changed and not leaving:
         return
-    for obj, number in zip(changed, take_change_numbers(session, len(changed)), strict=True):
-        obj.server_seq = number
+    numbers = iter(take_change_numbers(session, len(changed) + len(leaving)))
+    for obj in changed:
+        obj.server_seq = next(numbers)
+        old_code = _previous_region_code(obj)
+        if old_code is not None:
+            session.add(_exit(obj, old_code, obj.server_seq))
+    for obj in leaving:
+        session.add(_exit(obj, obj.region_code, next(numbers)))
+
+
+def _previous_region_code(obj) -> str | None:
+    """The region code a scoped row had before this flush, if the flush moves it."""
+    if not isinstance(obj, ScopedMixin):
+        return None
+    history = sa.inspect(obj).attrs.region_code.history
+    if history.deleted and history.deleted[0] and history.deleted[0] != obj.region_code:
+        return history.deleted[0]
+    return None
+
+
+def _exit(obj, old_code: str, seq: int) -> ScopeExit:
+    # Devices whose scope held the old region get a tombstone; the row's new region sees it
+    # arrive through its own change number.
+    return ScopeExit(server_seq=seq, kind=obj.__tablename__, record_id=str(obj.id),
+                     old_region_code=old_code)

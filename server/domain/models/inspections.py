@@ -53,6 +53,10 @@ class Inspection(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     inspectors = relationship("User", secondary=inspection_inspector)
     answers: Mapped[list[Answer]] = relationship(back_populates="inspection")
 
+    @property
+    def inspector_ids(self) -> list[uuid.UUID]:
+        return sorted(user.id for user in self.inspectors)
+
 
 class Answer(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     """One checklist item's result in one inspection."""

@@ -1,0 +1,99 @@
+"""Push, pull and bootstrap: thin views over server.domain.sync."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, g, jsonify, request, stream_with_context
+from sqlalchemy.exc import IntegrityError
+
+from server.api import bp
+from server.api.auth import require_device
+from server.api.compression import accepts_gzip, gzip_stream, maybe_gzip
+from server.api.errors import ApiError
+from server.api.payload import load
+from server.domain.models.base import utcnow
+from server.domain.sync.pull import bootstrap_records, pull_changes, remember_pull
+from server.domain.sync.push import BatchBelongsToAnotherDevice, apply_push
+from server.domain.sync.scope import OutOfScope, Scope, scope_for
+from server.extensions import db
+from shared_schema.fields import UtcDateTime
+from shared_schema.sync import PullQuerySchema, PullResponseSchema, PushRequestSchema, PushResponseSchema
+
+_time = UtcDateTime()
+
+
+def _scope() -> Scope:
+    try:
+        return scope_for(g.user)
+    except OutOfScope as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
+
+
+@bp.post("/sync/push")
+@require_device
+def push():
+    """Apply a batch of tablet records; per-record results, idempotent by batch_id."""
+    data = load(PushRequestSchema())
+    scope = _scope()
+    try:
+        reply = apply_push(g.device, g.user, scope, data["batch_id"], data["records"])
+        db.session.commit()
+    except BatchBelongsToAnotherDevice:
+        db.session.rollback()
+        raise ApiError(409, "batch_id_taken",
+                       "batch_id 已被其他设备使用 (batch id used by another device)") from None
+    except IntegrityError:
+        # The same batch arrived twice at once; the other request applied it: replay its reply.
+        db.session.rollback()
+        reply = apply_push(g.device, g.user, scope, data["batch_id"], data["records"])
+    return PushResponseSchema().dump(reply)
+
+
+@bp.get("/sync/pull")
+@require_device
+def pull():
+    """Changes after the cursor, in scope, oldest first; `more` says whether to pull again."""
+    query = load(PullQuerySchema(), dict(request.args))
+    scope = _scope()
+    page = pull_changes(g.device, scope, query["cursor"], query["limit"])
+    if not page.resync_required and (
+        g.device.last_pull_seq != page.cursor or g.device.scope_key != scope.key
+    ):
+        remember_pull(g.device, scope, page.cursor)
+    db.session.commit()
+    body = PullResponseSchema().dump({
+        "cursor": page.cursor, "more": page.more, "resync_required": page.resync_required,
+        "server_time": utcnow(), "changes": page.changes,
+    })
+    return maybe_gzip(jsonify(body))
+
+
+@bp.get("/sync/bootstrap")
+@require_device
+def bootstrap():
+    """Everything in scope for a new tablet, as one NDJSON stream ending with an end line."""
+    scope = _scope()
+    cursor, records = bootstrap_records(scope)
+    remember_pull(g.device, scope, cursor)
+    db.session.commit()
+
+    def lines():
+        yield _line({"type": "header", "cursor": cursor, "server_time": _time._serialize(
+            utcnow(), None, None), "scope": scope.region_prefix})
+        count = 0
+        for record in records:
+            count += 1
+            yield _line(record)
+        yield _line({"type": "end", "records": count})
+
+    body = stream_with_context(lines())
+    response = Response(gzip_stream(body) if accepts_gzip() else body,
+                        mimetype="application/x-ndjson")
+    if accepts_gzip():
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _line(obj) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str) + "\n").encode()

@@ -1,0 +1,1 @@
+"""The server side of offline sync: scope, serialisation, pull, bootstrap and push."""

@@ -1,0 +1,80 @@
+"""Field-by-field merge of a pushed record into a stored row.
+
+Free fields: the write with the greater hybrid-clock stamp wins, whichever arrives first, so
+every side ends with the same value. Create-only fields never change after creation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared_schema.records import CREATE_ONLY, FREE
+
+# An inspection only moves forward; a late tablet cannot pull a finished one back.
+INSPECTION_STATUS_RANK = {"planned": 0, "in_progress": 1, "finished": 2, "cancelled": 2}
+# Proposals the server takes only at creation; later the workflow owns the field, so a resent
+# creation is not a conflict.
+PROPOSAL_ONLY = {"finding": frozenset({"due_at"})}
+
+
+@dataclass
+class MergeOutcome:
+    applied: list[str] = field(default_factory=list)
+    lost: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> why it lost
+    immutable: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.lost and not self.immutable
+
+
+def _current(row: Any, name: str) -> Any:
+    value = getattr(row, name, None)
+    return getattr(value, "value", value)
+
+
+def merge_fields(kind: str, row: Any, fields: dict[str, Any], clocks: dict[str, str]) -> MergeOutcome:
+    """Apply `fields` onto `row` under the merge rules; returns what won and what lost."""
+    outcome = MergeOutcome()
+    stored = dict(row.field_clocks or {})
+    for name, value in fields.items():
+        if name in PROPOSAL_ONLY.get(kind, ()):
+            continue
+        if name in CREATE_ONLY[kind]:
+            if _comparable(_current(row, name)) != _comparable(value):
+                outcome.immutable.append(name)
+            continue
+        incoming = clocks[name]
+        held = stored.get(name, "")
+        if incoming == held:
+            continue  # the same write again
+        if incoming < held:
+            outcome.lost[name] = {"server_clock": held, "your_clock": incoming}
+            continue
+        if kind == "inspection" and name == "status" and _goes_backwards(row.status, value):
+            outcome.lost[name] = {"server_value": _current(row, name), "reason": "status_only_advances"}
+            continue
+        setattr(row, name, value)
+        stored[name] = incoming
+        outcome.applied.append(name)
+    if outcome.applied:
+        row.field_clocks = stored
+    return outcome
+
+
+def initial_clocks(kind: str, fields: dict[str, Any], clocks: dict[str, str]) -> dict[str, str]:
+    return {name: clocks[name] for name in fields if name in FREE[kind]}
+
+
+def _goes_backwards(current: Any, new: str) -> bool:
+    now = getattr(current, "value", current)
+    return INSPECTION_STATUS_RANK.get(new, 0) < INSPECTION_STATUS_RANK.get(now, 0)
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, list):
+        return sorted(str(v) for v in value)
+    if value is None:
+        return None
+    return str(getattr(value, "value", value))

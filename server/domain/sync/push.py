@@ -1,0 +1,500 @@
+"""Applying a pushed batch: idempotent, one savepoint per record, rules from the domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from server.domain.finding_workflow import TransitionRefused, transition_finding
+from server.domain.models import (
+    Answer,
+    AppliedAction,
+    ChecklistItem,
+    ChecklistSection,
+    ChecklistTemplate,
+    Device,
+    Estate,
+    Finding,
+    FindingStatus,
+    Inspection,
+    InspectionStatus,
+    Photo,
+    PhotoLink,
+    Rectification,
+    Revisit,
+    RevisitStatus,
+    Role,
+    SyncBatch,
+    SyncConflict,
+    TemplateStatus,
+    User,
+)
+from server.domain.models.base import utcnow
+from server.domain.sync.merge import MergeOutcome, initial_clocks, merge_fields
+from server.domain.sync.records import to_record
+from server.domain.sync.scope import Scope
+from server.extensions import db
+from shared_schema.clock import stamp_ms
+from shared_schema.records import CREATABLE, CREATE_ONLY, FREE, PUSH_ORDER, RECORD_SCHEMAS
+from shared_schema.scoring import compute_score
+from shared_schema.sync import PushRecordSchema
+
+CLOCK_TOLERANCE = timedelta(hours=24)
+# When neither the tablet nor the checklist item proposes a deadline.
+DEFAULT_DAYS_BY_SEVERITY = {"minor": 15, "major": 7, "severe": 3}
+_FIELD_ROLES = {Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}
+
+
+class Refused(Exception):
+    """The record cannot be applied; nothing of it is kept."""
+
+    def __init__(self, code: str, message: str, row: Any = None, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.row, self.kind = code, message, row, kind
+
+
+class Deferred(Exception):
+    """The record waits for something still on its way (the photo's bytes)."""
+
+
+class BatchBelongsToAnotherDevice(Exception):
+    pass
+
+
+@dataclass
+class PushContext:
+    device: Device
+    user: User
+    scope: Scope
+    now: datetime
+    finished_inspections: set[uuid.UUID] = field(default_factory=set)
+
+
+@dataclass
+class Incoming:
+    kind: str
+    id: uuid.UUID
+    op: str
+    fields: dict[str, Any]
+    clocks: dict[str, str]
+
+
+def apply_push(
+    device: Device, user: User, scope: Scope, batch_id: uuid.UUID, raw_records: list[dict]
+) -> dict[str, Any]:
+    """Apply one batch and return the reply; a batch seen before returns its stored reply."""
+    seen = db.session.get(SyncBatch, batch_id)
+    if seen is not None:
+        if seen.device_id != device.id:
+            raise BatchBelongsToAnotherDevice(str(batch_id))
+        return {**seen.reply, "replayed": True}
+    batch = SyncBatch(id=batch_id, device_id=device.id, record_count=len(raw_records))
+    db.session.add(batch)
+    db.session.flush()  # claim the batch id first (and, on SQLite, the write lock)
+    ctx = PushContext(device=device, user=user, scope=scope, now=utcnow())
+    results: list[dict[str, Any] | None] = [None] * len(raw_records)
+    parsed: list[tuple[int, Incoming]] = []
+    for index, raw in enumerate(raw_records):
+        try:
+            parsed.append((index, _parse(raw, ctx)))
+        except Refused as refused:
+            results[index] = _result(_kind_hint(raw), _id_hint(raw), "rejected", refused.code,
+                                     refused.message)
+    parsed.sort(key=lambda entry: (PUSH_ORDER.index(entry[1].kind), entry[0]))
+    for index, record in parsed:
+        results[index] = _apply_one(ctx, record)
+    _score_finished_inspections(ctx)
+    reply = {"batch_id": str(batch_id), "replayed": False, "server_time": ctx.now, "results": results}
+    batch.reply = _jsonable(reply)
+    return batch.reply
+
+
+def _parse(raw: Any, ctx: PushContext) -> Incoming:
+    try:
+        envelope = PushRecordSchema().load(raw if isinstance(raw, dict) else {})
+    except ValidationError as exc:
+        raise Refused("invalid_record", f"记录格式错误 (invalid record): {exc.messages}") from None
+    if not isinstance(raw, dict):
+        raise Refused("invalid_record", "记录必须是 JSON 对象 (a record must be an object)")
+    kind = envelope["kind"]
+    try:
+        fields = RECORD_SCHEMAS[kind]().load(envelope["fields"], partial=True)
+    except ValidationError as exc:
+        raise Refused("invalid_fields", f"字段校验失败 (invalid fields): {exc.messages}") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise Refused("invalid_fields", f"字段值无效 (invalid value): {exc}") from None
+    writable = CREATE_ONLY[kind] | FREE[kind]
+    read_only = sorted(set(fields) - writable)
+    if read_only:
+        raise Refused("read_only_field",
+                      f"字段 {', '.join(read_only)} 由服务器维护，平板不能修改 (server-owned fields)")
+    clocks = envelope["clocks"]
+    missing = sorted(name for name in fields if name in FREE[kind] and name not in clocks)
+    if missing:
+        raise Refused("clock_missing", f"字段 {', '.join(missing)} 缺少时钟戳 (clock stamp missing)")
+    limit_ms = int((ctx.now + CLOCK_TOLERANCE).replace(tzinfo=UTC).timestamp() * 1000)
+    if any(stamp_ms(stamp) > limit_ms for stamp in clocks.values()):
+        raise Refused("clock_ahead",
+                      "平板时间比服务器快超过24小时，请校准时间后再同步 (tablet clock is ahead)")
+    return Incoming(kind, envelope["id"], envelope["op"], fields, clocks)
+
+
+def _apply_one(ctx: PushContext, record: Incoming) -> dict[str, Any]:
+    handler = HANDLERS[record.kind]
+    for attempt in (1, 2):
+        try:
+            with db.session.begin_nested():
+                result = handler(ctx, record)
+                db.session.flush()
+            break
+        except Refused as refused:
+            return _refusal(ctx, record, refused)
+        except Deferred as deferred:
+            return _result(record.kind, record.id, "deferred", "photo_missing", str(deferred))
+        except TransitionRefused as refused:
+            return _result(record.kind, record.id, "rejected", refused.code, str(refused))
+        except IntegrityError as exc:
+            # Another push created the same record a moment ago: merge into it on the retry.
+            if attempt == 2:
+                return _result(record.kind, record.id, "rejected", "constraint",
+                               f"与已有数据冲突 (conflicts with stored data): {exc.orig}")
+    if result["status"] == "conflict":
+        _record_conflict(ctx, record, result)
+    return result
+
+
+def _refusal(ctx: PushContext, record: Incoming, refused: Refused) -> dict[str, Any]:
+    version = to_record(refused.kind or record.kind, refused.row) if refused.row is not None else None
+    result = _result(record.kind, record.id, "rejected", refused.code, refused.message, version)
+    return result
+
+
+def _record_conflict(ctx: PushContext, record: Incoming, result: dict[str, Any]) -> None:
+    db.session.add(SyncConflict(
+        office_id=ctx.user.office_id, device_id=ctx.device.id, user_id=ctx.user.id,
+        kind=record.kind, record_id=str(record.id), reason=result["code"],
+        detail=_jsonable({"message": result["message"], "fields": record.fields,
+                          "clocks": record.clocks, "server_version": result.get("server_version")}),
+    ))
+
+
+def _result(kind: str, record_id: Any, status: str, code: str = "", message: str = "",
+            server_version: dict | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"kind": kind, "id": str(record_id), "status": status}
+    if code:
+        result["code"] = code
+    if message:
+        result["message"] = message
+    if server_version is not None:
+        result["server_version"] = server_version
+    return result
+
+
+def _merged(kind: str, row: Any, outcome: MergeOutcome) -> dict[str, Any]:
+    if outcome.clean:
+        return _result(kind, row.id, "accepted")
+    db.session.flush()
+    parts = []
+    if outcome.lost:
+        parts.append(f"字段 {', '.join(sorted(outcome.lost))} 已有更新的修改，保留服务器的值 "
+                     "(a newer edit of these fields won)")
+    if outcome.immutable:
+        parts.append(f"字段 {', '.join(sorted(outcome.immutable))} 创建后不能修改 (fixed at creation)")
+    code = "field_lost" if outcome.lost else "immutable_field"
+    return _result(kind, row.id, "conflict", code, "；".join(parts), to_record(kind, row))
+
+
+# --- lookups and rules shared by the handlers ---------------------------------------------
+
+
+def _locked(model: type, record_id: Any) -> Any:
+    return db.session.get(model, record_id, with_for_update=True)
+
+
+def _in_scope(ctx: PushContext, row: Any, kind: str) -> Any:
+    if row is None or row.deleted_at is not None:
+        raise Refused("not_found", f"找不到{_LABELS[kind]} (not found)")
+    if not ctx.scope.holds(row.region_code):
+        raise Refused("out_of_scope", f"{_LABELS[kind]}不在本账号的管辖范围内 (outside your area)")
+    return row
+
+
+def _require(fields: dict[str, Any], *names: str) -> None:
+    missing = [name for name in names if fields.get(name) in (None, "")]
+    if missing:
+        raise Refused("missing_field", f"新建记录缺少字段 {', '.join(missing)} (required to create)")
+
+
+def _new(kind: str, model: type, record: Incoming, skip: tuple[str, ...] = (), **server_fields: Any):
+    row = model(id=record.id, **server_fields)
+    for name, value in record.fields.items():
+        if name not in skip:
+            setattr(row, name, value)
+    if hasattr(row, "field_clocks"):
+        row.field_clocks = initial_clocks(kind, record.fields, record.clocks)
+    db.session.add(row)
+    return row
+
+
+def _update(ctx: PushContext, kind: str, row: Any, record: Incoming) -> dict[str, Any]:
+    _in_scope(ctx, row, kind)
+    return _merged(kind, row, merge_fields(kind, row, record.fields, record.clocks))
+
+
+def _refuse_delete(kind: str) -> None:
+    raise Refused("cannot_delete", f"{_LABELS[kind]}不能删除 (cannot be deleted)")
+
+
+# --- one handler per kind ------------------------------------------------------------------
+
+
+def _inspection(ctx: PushContext, record: Incoming) -> dict[str, Any]:
+    row = _locked(Inspection, record.id)
+    if record.op == "delete":
+        _in_scope(ctx, row, "inspection")
+        if row.status == InspectionStatus.FINISHED:
+            _refuse_delete("inspection")
+        row.deleted_at = ctx.now
+        return _result("inspection", row.id, "accepted")
+    if row is not None:
+        result = _update(ctx, "inspection", row, record)
+    else:
+        _require(record.fields, "estate_id", "kind")
+        estate = _in_scope(ctx, db.session.get(Estate, record.fields["estate_id"]), "estate")
+        template_id = record.fields.get("template_id")
+        if template_id is not None:
+            template = db.session.get(ChecklistTemplate, template_id)
+            if template is None or template.office_id != estate.office_id or (
+                template.status == TemplateStatus.DRAFT
+            ):
+                raise Refused("not_found", "检查表不存在或未发布 (checklist not found or not published)")
+        row = _new("inspection", Inspection, record, skip=("inspector_ids",),
+                   office_id=estate.office_id, region_code=estate.region_code,
+                   created_by_id=ctx.user.id)
+        row.inspectors = _inspectors(ctx, record.fields.get("inspector_ids"))
+        result = _result("inspection", row.id, "accepted")
+    if row.status == InspectionStatus.FINISHED:
+        ctx.finished_inspections.add(row.id)
+    return result
+
+
+def _inspectors(ctx: PushContext, ids: list[uuid.UUID] | None) -> list[User]:
+    if not ids:
+        return [ctx.user]
+    users = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all()
+    if len(users) != len(set(ids)) or any(
+        u.office_id != ctx.user.office_id or u.role not in _FIELD_ROLES for u in users
+    ):
+        raise Refused("invalid_inspectors", "检查人员无效 (unknown inspectors)")
+    return list(users)
+
+
+def _answer(ctx: PushContext, record: Incoming) -> dict[str, Any]:
+    row = _locked(Answer, record.id)
+    if record.op == "delete":
+        _refuse_delete("answer")
+    if row is not None:
+        result = _update(ctx, "answer", row, record)
+    else:
+        _require(record.fields, "inspection_id", "item_id", "result")
+        inspection = _in_scope(ctx, db.session.get(Inspection, record.fields["inspection_id"]),
+                               "inspection")
+        item = db.session.get(ChecklistItem, record.fields["item_id"])
+        section = db.session.get(ChecklistSection, item.section_id) if item else None
+        if section is None or section.template_id != inspection.template_id:
+            raise Refused("not_found", "检查项不属于该检查的检查表 (item not in this checklist)")
+        twin = db.session.scalar(sa.select(Answer).where(
+            Answer.inspection_id == inspection.id, Answer.item_id == item.id))
+        if twin is not None:
+            # Two inspectors of one visit answered the same item: one answer, merged by clock.
+            merge_fields("answer", twin, _free_only("answer", record.fields), record.clocks)
+            db.session.flush()
+            return _result("answer", record.id, "conflict", "duplicate_answer",
+                           f"该检查项已有答案（{twin.id}），已合并 (merged into the existing answer)",
+                           to_record("answer", twin))
+        row = _new("answer", Answer, record, region_code=inspection.region_code)
+        result = _result("answer", row.id, "accepted")
+    inspection = db.session.get(Inspection, row.inspection_id)
+    if inspection.status == InspectionStatus.FINISHED:
+        ctx.finished_inspections.add(inspection.id)
+    return result
+
+
+def _free_only(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if k in FREE[kind]}
+
+
+def _finding(ctx: PushContext, record: Incoming) -> dict[str, Any]:
+    row = _locked(Finding, record.id)
+    if record.op == "delete":
+        _in_scope(ctx, row, "finding")
+        if row.status != FindingStatus.OPEN or row.notice_id or row.reported_by_id != ctx.user.id:
+            raise Refused("cannot_delete",
+                          "只能删除本人记录、尚未下发通知的问题 (only your own open finding)")
+        row.deleted_at = ctx.now
+        return _result("finding", row.id, "accepted")
+    if row is not None:
+        return _update(ctx, "finding", row, record)
+    fields = record.fields
+    _require(fields, "estate_id", "category", "severity", "found_at")
+    estate = _in_scope(ctx, db.session.get(Estate, fields["estate_id"]), "estate")
+    item = db.session.get(ChecklistItem, fields["item_id"]) if fields.get("item_id") else None
+    if fields.get("item_id") and item is None:
+        raise Refused("not_found", "检查项不存在 (item not found)")
+    if fields.get("inspection_id"):
+        inspection = db.session.get(Inspection, fields["inspection_id"])
+        if inspection is None or inspection.estate_id != estate.id:
+            raise Refused("not_found", "检查记录不存在或不属于该小区 (inspection not in this estate)")
+    row = _new("finding", Finding, record, office_id=estate.office_id,
+               region_code=estate.region_code, status=FindingStatus.OPEN,
+               reported_by_id=ctx.user.id)
+    row.due_at = _proposed_due(fields, item)
+    return _result("finding", row.id, "accepted")
+
+
+def _proposed_due(fields: dict[str, Any], item: ChecklistItem | None) -> datetime:
+    found = fields["found_at"]
+    proposal = fields.get("due_at")
+    if proposal is not None and found <= proposal <= found + timedelta(days=365):
+        return proposal
+    days = item.rectification_days if item else DEFAULT_DAYS_BY_SEVERITY[fields["severity"]]
+    return found + timedelta(days=days)
+
+
+def _rectification(ctx: PushContext, record: Incoming) -> dict[str, Any]:
+    row = _locked(Rectification, record.id)
+    if record.op == "delete":
+        _refuse_delete("rectification")
+    if row is not None:
+        return _update(ctx, "rectification", row, record)
+    _require(record.fields, "finding_id", "reported_at")
+    finding = _in_scope(ctx, db.session.get(Finding, record.fields["finding_id"]), "finding")
+    transition_finding(finding, "report_rectified", ctx.user, at=record.fields["reported_at"],
+                       note=record.fields.get("note", ""))
+    row = _new("rectification", Rectification, record, region_code=finding.region_code,
+               reported_by_id=ctx.user.id)
+    return _result("rectification", row.id, "accepted")
+
+
+_LINK_OWNERS = {"finding_id": (Finding, "finding"), "answer_id": (Answer, "answer"),
+                "rectification_id": (Rectification, "rectification"),
+                "revisit_id": (Revisit, "revisit")}
+_CAPTURE_FIELDS = ("taken_at", "latitude", "longitude")
+
+
+def _photo_link(ctx: PushContext, record: Incoming) -> dict[str, Any]:
+    row = _locked(PhotoLink, record.id)
+    if record.op == "delete":
+        raise Refused("photos_only_grow", "照片只能增加，不能删除 (photo sets only grow)")
+    if row is not None:
+        return _update(ctx, "photo_link", row, record)
+    fields = record.fields
+    owners = [name for name in _LINK_OWNERS if fields.get(name)]
+    if len(owners) != 1:
+        raise Refused("invalid_fields", "照片必须且只能关联一条记录 (link exactly one record)")
+    _require(fields, "photo_sha256")
+    model, kind = _LINK_OWNERS[owners[0]]
+    owner = _in_scope(ctx, db.session.get(model, fields[owners[0]]), kind)
+    photo = db.session.get(Photo, fields["photo_sha256"])
+    if photo is None or not photo.stored:
+        raise Deferred("照片尚未上传，请先上传照片再同步 (upload the photo first)")
+    for name in _CAPTURE_FIELDS:
+        if fields.get(name) is not None and getattr(photo, name) is None:
+            setattr(photo, name, fields[name])
+    row = _new("photo_link", PhotoLink, record, skip=_CAPTURE_FIELDS, region_code=owner.region_code)
+    return _result("photo_link", row.id, "accepted")
+
+
+def _revisit(ctx: PushContext, record: Incoming) -> dict[str, Any]:
+    row = _in_scope(ctx, _locked(Revisit, record.id), "revisit")
+    if record.op == "delete":
+        _refuse_delete("revisit")
+    result = record.fields.get("result")
+    if result is None or row.status == RevisitStatus.DONE:
+        if result is not None and row.result is not None and row.result.value != result:
+            raise Refused("already_done", "该回头看已有不同的复查结论 (revisit already has another result)",
+                          row=row, kind="revisit")
+        return _update(ctx, "revisit", row, record)
+    from server.domain.revisits import record_revisit_result
+
+    record_revisit_result(row, result, ctx.user, at=record.fields.get("done_at") or ctx.now,
+                          note=record.fields.get("note", ""))
+    row.field_clocks = {**(row.field_clocks or {}), **initial_clocks("revisit", record.fields,
+                                                                      record.clocks)}
+    return _result("revisit", row.id, "accepted")
+
+
+def _finding_action(ctx: PushContext, record: Incoming) -> dict[str, Any]:
+    decided = db.session.get(AppliedAction, record.id)
+    if decided is not None:
+        return decided.outcome
+    _require(record.fields, "finding_id", "action", "at")
+    finding = _in_scope(ctx, _locked(Finding, record.fields["finding_id"]), "finding")
+    try:
+        transition_finding(finding, record.fields["action"], ctx.user, at=record.fields["at"],
+                           note=record.fields.get("note", ""))
+        db.session.flush()
+        outcome = _result("finding_action", record.id, "accepted")
+    except TransitionRefused as refused:
+        outcome = _result("finding_action", record.id, "rejected", refused.code, str(refused),
+                          to_record("finding", finding))
+    db.session.add(AppliedAction(id=record.id, finding_id=finding.id,
+                                 action=record.fields["action"], outcome=_jsonable(outcome)))
+    return outcome
+
+
+HANDLERS: dict[str, Callable[[PushContext, Incoming], dict[str, Any]]] = {
+    "inspection": _inspection,
+    "answer": _answer,
+    "finding": _finding,
+    "rectification": _rectification,
+    "photo_link": _photo_link,
+    "revisit": _revisit,
+    "finding_action": _finding_action,
+}
+assert set(HANDLERS) == set(PUSH_ORDER) and set(CREATABLE) <= set(HANDLERS)
+
+_LABELS = {"inspection": "检查记录", "answer": "检查结果", "finding": "问题", "estate": "小区",
+           "rectification": "整改反馈", "photo_link": "照片", "revisit": "回头看任务",
+           "finding_action": "问题操作"}
+
+
+def _score_finished_inspections(ctx: PushContext) -> None:
+    """The server recomputes the score of each finished inspection with the shared rule."""
+    for inspection_id in ctx.finished_inspections:
+        inspection = db.session.get(Inspection, inspection_id)
+        rows = db.session.execute(
+            sa.select(ChecklistItem.points, Answer.result)
+            .join(Answer, Answer.item_id == ChecklistItem.id)
+            .where(Answer.inspection_id == inspection_id, Answer.deleted_at.is_(None))
+        ).all()
+        score, applicable = compute_score((points, result.value) for points, result in rows)
+        if inspection.score != score or inspection.max_score != applicable:
+            inspection.score, inspection.max_score = score, applicable
+
+
+def _kind_hint(raw: Any) -> str:
+    return str(raw.get("kind", ""))[:30] if isinstance(raw, dict) else ""
+
+
+def _id_hint(raw: Any) -> str:
+    return str(raw.get("id", ""))[:40] if isinstance(raw, dict) else ""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="milliseconds") + "Z"
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
