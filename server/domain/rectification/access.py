@@ -1,0 +1,56 @@
+"""Who may see what: one rule for the web pages, the PDF and the services."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.domain.finding_workflow import TransitionRefused
+from server.domain.models import Estate, Notice, Region, Role, User
+from server.extensions import db
+
+OFFICE_ROLES = {Role.SUPERVISOR, Role.ADMIN}
+FIELD_ROLES = {Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}
+
+
+def region_prefix(user: User) -> str | None:
+    """The region code a field user's scope starts with; None means the whole office."""
+    if user.region_id is None:
+        return None
+    region = user.region or db.session.get(Region, user.region_id)
+    return region.code if region else None
+
+
+def can_see_estate(user: User, estate: Estate) -> bool:
+    if not user.active or user.office_id != estate.office_id:
+        return False
+    if user.role == Role.COMPANY:
+        return user.company_id is not None and estate.company_id == user.company_id
+    if user.role == Role.ADMIN:
+        return True
+    prefix = region_prefix(user)
+    return prefix is None or estate.region_code.startswith(prefix)
+
+
+def can_see_notice(user: User, notice: Notice) -> bool:
+    if user.role == Role.COMPANY:
+        # A company sees the notices addressed to it, even if the estate changed hands since.
+        return (user.active and user.office_id == notice.office_id and user.company_id is not None
+                and notice.company_id == user.company_id)
+    estate = notice.estate or db.session.get(Estate, notice.estate_id)
+    return can_see_estate(user, estate)
+
+
+def require_estate(user: User, estate: Estate) -> None:
+    if not can_see_estate(user, estate):
+        raise TransitionRefused("forbidden", "无权查看或处理该小区 (estate outside your scope)")
+
+
+def estates_in_scope(user: User) -> sa.Select:
+    """A SELECT of the estates the user may see."""
+    query = sa.select(Estate).where(Estate.office_id == user.office_id)
+    if user.role == Role.COMPANY:
+        return query.where(Estate.company_id == user.company_id)
+    if user.role == Role.ADMIN:
+        return query
+    prefix = region_prefix(user)
+    return query if prefix is None else query.where(Estate.region_code.startswith(prefix))

@@ -1,0 +1,112 @@
+"""整改通知书: a supervisor groups an estate's open findings into one numbered notice."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.domain.audit import record_audit
+from server.domain.finding_workflow import TRANSITIONS, TransitionRefused, transition_finding
+from server.domain.models import Estate, Finding, Notice, NoticeSequence, NoticeStatus, Office, User
+from server.domain.rectification.access import OFFICE_ROLES, can_see_estate
+from server.domain.rectification.deadlines import (
+    deadline_after,
+    deadline_on,
+    default_days,
+    local_date,
+    office_calendar,
+    parse_day_kind,
+)
+from server.domain.rectification.reminders import plan_reminders
+from server.extensions import db
+
+
+def take_notice_number(office_id: uuid.UUID, year: int) -> int:
+    """The next number of the office's year, never handed out twice.
+
+    One INSERT … ON CONFLICT DO UPDATE … RETURNING: on PostgreSQL the conflicting row is locked
+    until this transaction ends, so concurrent issuers queue on it and get consecutive numbers;
+    on SQLite the statement runs under the database's single writer lock.
+    """
+    table = NoticeSequence.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(office_id=office_id, year=year, last_number=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.office_id, table.c.year],
+        set_={"last_number": table.c.last_number + 1},
+    ).returning(table.c.last_number)
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def issue_notice(
+    estate: Estate,
+    findings: Sequence[Finding],
+    actor: User,
+    *,
+    now: datetime,
+    due_dates: Mapping[uuid.UUID, date | None] | None = None,
+    day_kind: str | None = None,
+    legal_basis: str | None = None,
+) -> Notice:
+    """Issue a numbered notice for `findings` of `estate` to its company.
+
+    Each finding's deadline is `due_dates[finding.id]` when the supervisor set one by hand,
+    else its default days (item or severity) counted in calendar or working days. Every
+    finding moves to notified, and its reminders are planned. Raises TransitionRefused.
+    """
+    if actor.role not in OFFICE_ROLES:
+        raise TransitionRefused("forbidden", "只有科室负责人或管理员可以下发整改通知书")
+    if not can_see_estate(actor, estate):
+        raise TransitionRefused("forbidden", "无权处理该小区 (estate outside your scope)")
+    if estate.company_id is None:
+        raise TransitionRefused("no_company", f"「{estate.name}」没有物业服务企业，不能下发整改通知书")
+    if not findings:
+        raise TransitionRefused("invalid_input", "请至少选择一个问题 (choose at least one finding)")
+    issuable = TRANSITIONS["issue_notice"].sources
+    for finding in findings:
+        if finding.estate_id != estate.id:
+            raise TransitionRefused("invalid_input", "所选问题不属于该小区")
+        if finding.status not in issuable:
+            # Checked for all before anything changes, so a refusal leaves no half-issued notice.
+            transition_finding(finding, "issue_notice", actor, at=now)
+    kind = parse_day_kind(day_kind)
+    due_dates = due_dates or {}
+    calendar = office_calendar(estate.office_id)
+    deadlines = {
+        f.id: deadline_on(due_dates[f.id], now) if due_dates.get(f.id)
+        else deadline_after(now, default_days(f), kind, calendar)
+        for f in findings
+    }
+    office = db.session.get(Office, estate.office_id)
+    year = local_date(now).year
+    notice = Notice(
+        office_id=estate.office_id, estate_id=estate.id, company_id=estate.company_id,
+        region_code=estate.region_code, year=year, number=take_notice_number(estate.office_id, year),
+        status=NoticeStatus.ISSUED, issued_at=now, issued_by_id=actor.id,
+        legal_basis=office.legal_basis if legal_basis is None else legal_basis, day_kind=kind.value,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    for finding in findings:
+        transition_finding(finding, "issue_notice", actor, at=now, due_at=deadlines[finding.id],
+                           note=notice.label)
+        finding.notice_id = notice.id
+        finding.notice = notice
+    db.session.flush()
+    for finding in findings:
+        plan_reminders(finding, now)
+    record_audit(actor, "issue_notice", notice, {
+        "label": notice.label, "estate_id": estate.id, "company_id": estate.company_id,
+        "day_kind": kind.value, "findings": {str(f.id): deadlines[f.id] for f in findings},
+    })
+    return notice
+
+
+def notice_findings(notice: Notice) -> list[Finding]:
+    return list(db.session.scalars(
+        sa.select(Finding).where(Finding.notice_id == notice.id).order_by(Finding.found_at, Finding.id)))

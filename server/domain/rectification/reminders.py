@@ -1,0 +1,248 @@
+"""Reminders (提醒): planned when a deadline is set, delivered by the scheduler exactly once.
+
+Planning writes one Reminder row per (finding, recipient, channel, kind, scheduled time); the
+table's unique key makes a second planner collide instead of duplicating. Delivery claims due
+rows with one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING, which on
+PostgreSQL skips rows another worker holds and on SQLite runs under the single writer lock; the
+claim is a lease (next_attempt_at pushed forward), so a worker that dies mid-send lets another
+retry later. A row is marked sent only after the channel accepted it; a failure counts an
+attempt, keeps the error and backs off; nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from server.domain.finding_workflow import TransitionRefused
+from server.domain.models import (
+    Channel,
+    Estate,
+    Finding,
+    FindingStatus,
+    Notice,
+    Reminder,
+    ReminderKind,
+    Revisit,
+    RevisitStatus,
+    Role,
+    User,
+)
+from server.domain.rectification.deadlines import local_date, utc_at
+from server.domain.rectification.settings import setting
+from server.extensions import db
+
+S = FindingStatus
+# Statuses in which the company still owes a fix: reminders about the deadline make sense.
+AWAITING_FIX = frozenset({S.NOTIFIED, S.REOPENED, S.OVERDUE, S.ESCALATED})
+KIND_LABELS = {ReminderKind.BEFORE: "即将到期", ReminderKind.DUE: "今日到期", ReminderKind.OVERDUE: "已逾期"}
+
+
+def reminder_recipients(finding: Finding) -> list[User]:
+    """The company's users, the responsible inspector and the supervisor who issued the notice."""
+    estate = finding.estate or db.session.get(Estate, finding.estate_id)
+    people: dict[uuid.UUID, User] = {}
+    if estate is not None and estate.company_id is not None:
+        for user in db.session.scalars(
+            sa.select(User).where(User.company_id == estate.company_id, User.role == Role.COMPANY,
+                                  User.active.is_(True)).order_by(User.username)
+        ):
+            people[user.id] = user
+    inspector_id = db.session.scalar(
+        sa.select(Revisit.inspector_id).where(Revisit.finding_id == finding.id,
+                                              Revisit.status == RevisitStatus.PENDING).limit(1)
+    ) or finding.reported_by_id
+    supervisor_id = None
+    if finding.notice_id is not None:
+        supervisor_id = db.session.scalar(
+            sa.select(Notice.issued_by_id).where(Notice.id == finding.notice_id))
+    for user_id in (inspector_id, supervisor_id):
+        user = db.session.get(User, user_id) if user_id else None
+        if user is not None and user.active and user.role != Role.COMPANY:
+            people[user.id] = user
+    return list(people.values())
+
+
+def channels_for(user: User) -> list[Channel]:
+    channels = [Channel.INBOX]
+    if user.email:
+        channels.append(Channel.EMAIL)
+    if setting("WEBHOOK_URL"):
+        channels.append(Channel.WEBHOOK)
+    return channels
+
+
+def reminder_times(due_at: datetime, now: datetime) -> list[tuple[ReminderKind, datetime]]:
+    """Before (each configured day), on the day and the first overdue reminder, all at the
+    configured local hour; moments already past when the deadline is set are skipped."""
+    hour = time(int(setting("REMINDER_HOUR")), 0)
+    due_day = local_date(due_at)
+    plan = [(ReminderKind.BEFORE, utc_at(due_day - timedelta(days=int(d)), hour))
+            for d in sorted(setting("REMINDER_DAYS_BEFORE"), reverse=True) if int(d) > 0]
+    plan.append((ReminderKind.DUE, utc_at(due_day, hour)))
+    plan.append((ReminderKind.OVERDUE, utc_at(due_day + timedelta(days=1), hour)))
+    return [(kind, at) for kind, at in plan if at > now or kind == ReminderKind.OVERDUE]
+
+
+def _add_reminder(finding_id: uuid.UUID, recipient_id: uuid.UUID, channel: Channel,
+                  kind: ReminderKind, at: datetime) -> Reminder | None:
+    """Insert one reminder unless the same one exists; a collision is not an error."""
+    exists = db.session.scalar(sa.select(Reminder.id).where(
+        Reminder.finding_id == finding_id, Reminder.recipient_id == recipient_id,
+        Reminder.channel == channel, Reminder.kind == kind, Reminder.scheduled_at == at))
+    if exists is not None:
+        return None
+    reminder = Reminder(finding_id=finding_id, recipient_id=recipient_id, channel=channel, kind=kind,
+                        scheduled_at=at, next_attempt_at=at)
+    try:
+        with db.session.begin_nested():
+            db.session.add(reminder)
+    except IntegrityError:
+        # Another process planned the very same reminder a moment ago: theirs stands.
+        return None
+    return reminder
+
+
+def plan_reminders(finding: Finding, now: datetime) -> list[Reminder]:
+    """Plan the reminders for the finding's current deadline; earlier unsent ones are cancelled."""
+    cancel_reminders(finding, now)
+    if finding.due_at is None or finding.status not in AWAITING_FIX:
+        return []
+    planned = []
+    for user in reminder_recipients(finding):
+        for channel in channels_for(user):
+            for kind, at in reminder_times(finding.due_at, now):
+                reminder = _add_reminder(finding.id, user.id, channel, kind, at)
+                if reminder is not None:
+                    planned.append(reminder)
+    db.session.flush()
+    return planned
+
+
+def cancel_reminders(finding: Finding, now: datetime) -> int:
+    """Cancel the unsent reminders of a finding that no longer needs them (kept, not deleted)."""
+    result = db.session.execute(
+        sa.update(Reminder)
+        .where(Reminder.finding_id == finding.id, Reminder.sent_at.is_(None),
+               Reminder.cancelled_at.is_(None))
+        .values(cancelled_at=now, claim_token=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def plan_next_overdue(reminder: Reminder) -> Reminder | None:
+    """After an overdue reminder went out, the next one a week (configurable) later."""
+    every = timedelta(days=int(setting("REMINDER_OVERDUE_EVERY_DAYS")))
+    return _add_reminder(reminder.finding_id, reminder.recipient_id, reminder.channel,
+                         ReminderKind.OVERDUE, reminder.scheduled_at + every)
+
+
+# --- delivery bookkeeping (the scheduler sends; these functions keep the books) -------------
+
+@dataclass(frozen=True)
+class Claim:
+    token: str
+    reminder_ids: list[uuid.UUID]
+
+
+def claim_due_reminders(now: datetime, limit: int = 50) -> Claim:
+    """Take up to `limit` due reminders for this worker; the caller commits at once."""
+    token = str(uuid.uuid4())
+    table = Reminder.__table__
+    due = (
+        sa.select(table.c.id)
+        .where(table.c.sent_at.is_(None), table.c.cancelled_at.is_(None), table.c.next_attempt_at <= now)
+        .order_by(table.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    lease = now + timedelta(seconds=int(setting("REMINDER_LEASE_SECONDS")))
+    rows = db.session.execute(
+        sa.update(table).where(table.c.id.in_(due.scalar_subquery()))
+        .values(claim_token=token, next_attempt_at=lease)
+        .returning(table.c.id)
+    ).scalars().all()
+    return Claim(token, list(rows))
+
+
+def mark_reminder_sent(reminder: Reminder, token: str, now: datetime, subject: str, body: str) -> bool:
+    """Record the delivery, only if this worker still holds the claim."""
+    if reminder.claim_token != token or reminder.sent_at is not None:
+        return False
+    reminder.sent_at = now
+    reminder.attempts += 1
+    reminder.claim_token = None
+    reminder.subject, reminder.body = subject[:200], body
+    reminder.last_error = ""
+    if reminder.kind == ReminderKind.OVERDUE:
+        plan_next_overdue(reminder)
+    db.session.flush()
+    return True
+
+
+def retry_delay(attempts: int) -> timedelta:
+    base = int(setting("REMINDER_RETRY_BASE_SECONDS"))
+    cap = int(setting("REMINDER_RETRY_MAX_SECONDS"))
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def mark_reminder_failed(reminder_id: uuid.UUID, token: str, now: datetime, error: str) -> None:
+    """Count the attempt, keep the error, and put the reminder back in the queue later."""
+    reminder = db.session.get(Reminder, reminder_id)
+    if reminder is None or reminder.claim_token != token:
+        return
+    reminder.attempts += 1
+    reminder.last_error = error[:2000]
+    reminder.claim_token = None
+    reminder.next_attempt_at = now + retry_delay(reminder.attempts)
+    db.session.flush()
+
+
+def cancel_claimed(reminder: Reminder, now: datetime) -> None:
+    reminder.cancelled_at = now
+    reminder.claim_token = None
+    db.session.flush()
+
+
+def still_needed(reminder: Reminder, finding: Finding) -> bool:
+    """A reminder about a deadline only goes out while the company still owes the fix."""
+    if finding.status not in AWAITING_FIX or finding.due_at is None:
+        return False
+    # A reminder planned for an earlier deadline (the finding was reopened since) is stale.
+    return not (reminder.kind == ReminderKind.BEFORE and reminder.scheduled_at > finding.due_at)
+
+
+# --- the in-app inbox --------------------------------------------------------------------------
+
+def inbox_query(user: User) -> sa.Select:
+    return (sa.select(Reminder)
+            .where(Reminder.recipient_id == user.id, Reminder.channel == Channel.INBOX,
+                   Reminder.sent_at.is_not(None))
+            .order_by(Reminder.sent_at.desc()))
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Reminder)
+        .where(Reminder.recipient_id == user.id, Reminder.channel == Channel.INBOX,
+               Reminder.sent_at.is_not(None), Reminder.read_at.is_(None))
+    ) or 0
+
+
+def mark_reminders_read(user: User, reminder_ids: Iterable[uuid.UUID], now: datetime) -> int:
+    ids = list(reminder_ids)
+    if not ids:
+        return 0
+    owned = db.session.scalars(sa.select(Reminder).where(Reminder.id.in_(ids))).all()
+    if any(r.recipient_id != user.id for r in owned):
+        raise TransitionRefused("forbidden", "只能标记自己的提醒 (only your own reminders)")
+    for reminder in owned:
+        reminder.read_at = reminder.read_at or now
+    db.session.flush()
+    return len(owned)
