@@ -78,6 +78,7 @@ class ItemRecord(RecordSchema):
 
 
 class InspectionRecord(RecordSchema):
+    region_code = fields.String()  # server-owned: the estate's community
     estate_id = fields.UUID()
     template_id = fields.UUID(allow_none=True)
     kind = fields.String(validate=_one_of("routine", "special", "random", "complaint", "revisit"))
@@ -104,6 +105,7 @@ class AnswerRecord(RecordSchema):
 
 
 class FindingRecord(RecordSchema):
+    region_code = fields.String()  # server-owned: the estate's community
     estate_id = fields.UUID()
     inspection_id = fields.UUID(allow_none=True)
     item_id = fields.UUID(allow_none=True)
@@ -132,6 +134,7 @@ class PhotoLinkRecord(RecordSchema):
 
 
 class NoticeRecord(RecordSchema):
+    region_code = fields.String()  # server-owned: the estate's community
     estate_id = fields.UUID()
     company_id = fields.UUID(allow_none=True)
     label = fields.String()
@@ -147,6 +150,7 @@ class RectificationRecord(RecordSchema):
 
 
 class RevisitRecord(RecordSchema):
+    region_code = fields.String()  # server-owned: the estate's community
     finding_id = fields.UUID()
     inspector_id = fields.UUID(allow_none=True)
     due_at = UtcDateTime(allow_none=True)

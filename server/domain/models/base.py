@@ -54,7 +54,9 @@ class ScopedMixin:
     """The community code of the estate a row belongs to, copied onto the row so that a
     scoped pull (`region_code LIKE '3205%'`) filters on an index without joins."""
 
-    region_code: Mapped[str] = mapped_column(sa.String(12), index=True)
+    # active_history: the old code must be known at flush even if it was never loaded, so a
+    # move out of a region can leave a tombstone behind.
+    region_code: Mapped[str] = mapped_column(sa.String(12), index=True, active_history=True)
 
 
 class MergeableMixin:
