@@ -166,3 +166,123 @@ def jpeg_bytes(width: int = 640, height: int = 480, seed: int = 0, quality: int 
 
 def at(days: float = 0) -> datetime:
     return utcnow() + timedelta(days=days)
+
+
+# --- Estate ledger (台账导入) --------------------------------------------------------------------
+
+_COMMUNITY_WORDS = ["幸福", "和平", "光明", "新华", "朝阳", "建设", "文化", "团结", "红星", "长青",
+                    "民主", "育才", "花园", "友谊", "胜利", "东风"]
+_STREET_WORDS = ["东城", "西城", "南湖", "北塘", "金阊", "平江", "沧浪", "双塔"]
+_ESTATE_WORDS = ["阳光花园", "锦绣家园", "翠湖雅苑", "金色华府", "书香名邸", "梧桐新村", "枫林湾",
+                 "御景园"]
+_PEOPLE = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵磊", "黄敏"]
+
+
+def community_tree(office: Office, streets: int = 2, communities_per_street: int = 3) -> list[Region]:
+    """City → district → streets → communities with administrative-style codes (12 digits at the
+    community level); returns every region made, communities last."""
+    n = _n() % 10_000
+    city = _save(Region(office_id=office.id, level=RegionLevel.CITY, code=f"{n:04d}", name="测试市"))
+    district = _save(Region(office_id=office.id, parent_id=city.id, level=RegionLevel.DISTRICT,
+                            code=f"{city.code}05", name="姑苏区"))
+    made_streets, communities = [], []
+    for s in range(streets):
+        street = _save(Region(office_id=office.id, parent_id=district.id, level=RegionLevel.STREET,
+                              code=f"{district.code}{s + 1:03d}",
+                              name=f"{_STREET_WORDS[s % len(_STREET_WORDS)]}街道"))
+        made_streets.append(street)
+        for c in range(communities_per_street):
+            k = s * communities_per_street + c
+            word = _COMMUNITY_WORDS[k % len(_COMMUNITY_WORDS)] + ("" if k < len(_COMMUNITY_WORDS) else str(k))
+            communities.append(_save(Region(
+                office_id=office.id, parent_id=street.id, level=RegionLevel.COMMUNITY,
+                code=f"{street.code}{c + 1:03d}", name=f"{word}社区")))
+    return [city, district, *made_streets, *communities]
+
+
+def ledger_rows(communities: list[Region], count: int, code_body: str = "MA") -> list[dict[str, object]]:
+    """`count` valid ledger rows keyed by the template's headers: about seven in ten estates are
+    professionally managed by one of count/10 companies, the rest self-managed or fallback.
+
+    `code_body` starts the credit codes' body, so two calls can make distinct companies."""
+    from server.domain.ledger.columns import COLUMNS, COMMITTEE_LABELS, MANAGEMENT_TYPE_LABELS
+    from server.domain.models import CommitteeStatus
+
+    header = {column.key: column.header for column in COLUMNS}
+    communities = [r for r in communities if r.level == RegionLevel.COMMUNITY]
+    companies = []
+    for k in range(max(1, count // 10)):
+        code = make_credit_code("91", "320508", f"{code_body}{k:0{9 - len(code_body)}d}")
+        companies.append({"company_name": f"{_STREET_WORDS[k % 8]}{code_body}{k}物业服务有限公司",
+                          "credit_code": code, "filed_at": date(2015 + k % 9, 1 + k % 12, 1 + k % 28),
+                          "contact_person": _PEOPLE[k % len(_PEOPLE)], "phone": f"0512-6{k:07d}"})
+    others = [ManagementType.UNIT_SELF, ManagementType.OWNER_SELF, ManagementType.FALLBACK]
+    committees = list(CommitteeStatus)
+    rows, professional = [], 0
+    for i in range(count):
+        community = communities[i % len(communities)]
+        values: dict[str, object] = {
+            "estate_name": f"{_ESTATE_WORDS[i % len(_ESTATE_WORDS)]}{i + 1}期",
+            "community": community.name,
+            "address": f"{community.name.removesuffix('社区')}路{i + 1}号",
+            "households": 120 + (i * 37) % 1800,
+            "floor_area": round(9500 + (i * 613) % 180_000 + 0.5 * (i % 2), 2),
+            "buildings": 2 + i % 40,
+            "committee_status": COMMITTEE_LABELS[committees[i % len(committees)]],
+            "built_year": 1985 + i % 38,
+            "latitude": round(31.25 + (i % 97) / 1000, 6),
+            "longitude": round(120.55 + (i % 89) / 1000, 6),
+        }
+        if i % 10 < 7:
+            values["management_type"] = MANAGEMENT_TYPE_LABELS[ManagementType.PROFESSIONAL]
+            values.update(companies[professional % len(companies)])
+            professional += 1
+        else:
+            values["management_type"] = MANAGEMENT_TYPE_LABELS[others[i % 10 - 7]]
+        rows.append({header[key]: value for key, value in values.items()})
+    return rows
+
+
+def ledger_headers() -> list[str]:
+    from server.domain.ledger.columns import COLUMNS
+
+    return [column.header for column in COLUMNS]
+
+
+def ledger_xlsx(rows: list[dict[str, object]], headers: list[str] | None = None,
+                title: str | None = None) -> bytes:
+    """A real .xlsx of `rows` under `headers`; `title` puts a title row above the header."""
+    from openpyxl import Workbook
+
+    headers = headers or ledger_headers()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "小区台账"
+    if title:
+        sheet.append([title])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([row.get(h) for h in headers])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def ledger_csv(rows: list[dict[str, object]], encoding: str = "utf-8-sig",
+               headers: list[str] | None = None) -> bytes:
+    """The rows as CSV text in `encoding`, dates written the way Excel writes them (2024/3/1)."""
+    import csv
+
+    headers = headers or ledger_headers()
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_value(row.get(h)) for h in headers])
+    return out.getvalue().encode(encoding)
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, date):
+        return f"{value.year}/{value.month}/{value.day}"
+    return "" if value is None else value

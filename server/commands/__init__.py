@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
-    from server.commands import city
+    from server.commands import city, ledger
 
-    for group in (city.city,):
+    for group in (city.city, ledger.ledger):
         app.cli.add_command(group)
