@@ -46,7 +46,7 @@ def import_command(file: Path, office_name: str | None, dry_run: bool, as_json: 
             db.session.rollback()
     except LedgerFileError as exc:
         db.session.rollback()
-        raise LedgerRejected(f"{file.name}: {exc}") from None
+        raise LedgerRejected(f"{file}: {exc}") from None
     except SQLAlchemyError as exc:
         db.session.rollback()
         # Most likely someone changed the same estates or companies meanwhile; a retry re-checks.

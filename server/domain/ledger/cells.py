@@ -217,7 +217,8 @@ def credit_code(value: Any) -> str | None:
     try:
         return validate_credit_code(unicodedata.normalize("NFKC", str(value)).replace(" ", ""))
     except CreditCodeError as exc:
-        raise CellError(str(exc)) from None
+        # The column is already named beside the reason.
+        raise CellError(str(exc).removeprefix("统一社会信用代码")) from None
 
 
 _PHONE_CHARS = re.compile(r"[0-9+\-()（）/、,，;；转 ]+")

@@ -80,11 +80,11 @@ def _read_bytes(source: LedgerSource, filename: str | None) -> tuple[bytes, str]
                 raise LedgerFileError(_too_big())
             return path.read_bytes(), filename or path.name
         except FileNotFoundError:
-            raise LedgerFileError(f"找不到文件：{path} (file not found)") from None
+            raise LedgerFileError("找不到文件 (file not found)") from None
         except IsADirectoryError:
-            raise LedgerFileError(f"这是一个文件夹，不是文件：{path} (a directory)") from None
+            raise LedgerFileError("这是一个文件夹，不是文件 (a directory)") from None
         except PermissionError:
-            raise LedgerFileError(f"没有读取权限：{path} (permission denied)") from None
+            raise LedgerFileError("没有读取权限 (permission denied)") from None
     data = source.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise LedgerFileError(_too_big())
