@@ -415,6 +415,7 @@ BAD_FILES = {
     "wrong encoding": ("小区名称,所属社区\n".encode("utf-16-le") + b"\xff\xfe\xfd", "a.csv",
                        "无法识别文件编码"),
     "no header": ("名称,地点\n阳光,东城\n".encode(), "a.csv", "找不到表头"),
+    "header only": (factories.ledger_csv([]), "a.csv", "第1行是表头，但下面没有任何数据"),
     "empty workbook": (None, "a.xlsx", "工作簿中没有任何数据"),
     "pdf": (b"%PDF-1.4\n", "a.pdf", "不支持.pdf文件"),
 }

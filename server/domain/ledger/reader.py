@@ -107,7 +107,7 @@ def _read_xlsx(data: bytes, name: str) -> LedgerTable:
             table, sheet_has_data = _table_from_rows(sheet.iter_rows(values_only=True), name, "xlsx")
             if table is not None:
                 table.sheet = sheet.title
-                return table
+                return _with_rows(table)
             saw_data = saw_data or sheet_has_data
     except LedgerFileError:
         raise
@@ -172,6 +172,12 @@ def _read_csv(data: bytes, name: str) -> LedgerTable:
     if table is None:
         raise LedgerFileError(_no_header())
     table.encoding = encoding
+    return _with_rows(table)
+
+
+def _with_rows(table: LedgerTable) -> LedgerTable:
+    if not table.rows:
+        raise LedgerFileError(f"第{table.header_row}行是表头，但下面没有任何数据 (no rows below the header)")
     return table
 
 
