@@ -127,10 +127,9 @@ class _Checker:
         self.parsers = _parsers(today)
         self.positions: dict[str, int] = {}
 
-    def error(self, row: int | None, key: str | None, reason: str, value: Any = None,
-              column: str | None = None) -> None:
-        position = self.positions.get(key) if key else None
-        header = column or (self.table.headers[position] if position is not None else None)
+    def error(self, row: int, key: str, reason: str, value: Any = None) -> None:
+        position = self.positions.get(key)
+        header = self.table.headers[position] if position is not None else None
         shown = None if cells.is_blank(value) else str(value).strip()[:60]
         self.report.errors.append(Problem(reason=reason, row=row, column=header,
                                           position=position + 1 if position is not None else None,
