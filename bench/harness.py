@@ -1,0 +1,57 @@
+"""Shared set-up for the bench scripts: an app on a fresh database, served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from server import create_app
+from server.extensions import db
+
+
+def database_urls(prefix: str) -> Iterator[tuple[str, str]]:
+    """("sqlite", url) always; ("postgresql", url) too when XUNCHA_BENCH_DATABASE_URL is set."""
+    folder = tempfile.mkdtemp(prefix=f"xuncha-bench-{prefix}-")
+    yield "sqlite", f"sqlite:///{folder}/bench.sqlite3"
+    if os.environ.get("XUNCHA_BENCH_DATABASE_URL"):
+        yield "postgresql", os.environ["XUNCHA_BENCH_DATABASE_URL"]
+
+
+def fresh_app(url: str, **config):
+    folder = tempfile.mkdtemp(prefix="xuncha-bench-app-")
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "PHOTO_DIR": f"{folder}/photos",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "DEVICE_RATE_PER_MINUTE": 10**9, "DEVICE_RATE_BURST": 10**9, **config})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+    return app
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """Serve the app on a free port of 127.0.0.1 in a thread; yields the base URL."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def describe(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"median {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms (n={len(ordered)})"
