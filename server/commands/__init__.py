@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
-    from server.commands import city, ledger
+    from server.commands import city, demo, ledger
 
-    for group in (city.city, ledger.ledger):
+    for group in (city.city, demo.demo, ledger.ledger):
         app.cli.add_command(group)

@@ -1,0 +1,124 @@
+"""`xuncha demo ...`: build the demo city and show its logins."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from server.cli import UserError
+from server.config import DEMO_PASSWORD
+from server.demo import DemoBuildError, DemoCityExistsError, DemoOptions, Login, build_demo_city
+from server.demo.names import OFFICE_NAME
+from server.domain.models import Office, User
+from server.extensions import db
+
+ROLE_LABEL = {"admin": "管理员", "supervisor": "督导组长", "inspector": "检查员", "company": "物业企业"}
+
+
+@click.group()
+def demo() -> None:
+    """演示城市 Demo city: build it, list its logins."""
+
+
+@demo.command("build")
+@click.option("--scale", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="倍数：1 ≈ 120 个小区、20 家企业、40 个社区、4 个月约 240 次检查；"
+                   "10 和 100 用于压测 (multiplies estates, companies, communities and inspections).")
+@click.option("--seed", type=int, default=DemoOptions.seed, show_default=True,
+              help="随机种子：同一种子、同一天 → 同样的数据 (same seed and day give the same rows).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="历史截止日（默认今天，北京时间） "
+                   "(the day the history ends before; default today in China).")
+@click.option("--months", type=click.IntRange(1, 24), default=4, show_default=True,
+              help="检查历史月数 (months of inspection history).")
+@click.option("--photos/--no-photos", default=True, show_default=True,
+              help="为问题生成现场照片 (draw JPEG evidence photos for findings).")
+@click.option("--photo-limit", type=click.IntRange(0), default=1000, show_default=True,
+              help="最多为多少个问题生成照片，优先未销号问题；其余问题无照片。100 倍时约 6 万个问题，"
+                   "所以只是抽样 (at most this many findings get a photo, open ones first; at 100× "
+                   "only a sample).")
+@click.option("--replace", is_flag=True,
+              help="删除已有的演示城市后重建 (delete the existing demo city first).")
+@with_appcontext
+def build(scale: int, seed: int, today, months: int, photos: bool, photo_limit: int, replace: bool) -> None:
+    """构建演示城市 Build the demo city in one transaction (Ctrl-C leaves nothing behind)."""
+    options = DemoOptions(scale=scale, seed=seed, today=today.date() if today else None, months=months,
+                          photos=photos, photo_limit=photo_limit, replace=replace)
+    bar = _ProgressBars()
+    try:
+        report = build_demo_city(db.session, current_app.config["PHOTO_DIR"], options, bar)
+    except (DemoCityExistsError, DemoBuildError) as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        bar.close()
+    click.echo(f"已建成演示城市 {report.office_name}（截至 {report.today.isoformat()}）")
+    for table in ("region", "company", "estate", "user_account", "inspection", "answer", "finding",
+                  "notice", "photo"):
+        click.echo(f"  {table:<14} {report.counts.get(table, 0)}")
+    _echo_logins(report.logins)
+
+
+@demo.command("logins")
+@with_appcontext
+def logins() -> None:
+    """列出演示城市的登录账号 List the demo city's logins."""
+    office = db.session.scalar(sa.select(Office).where(Office.name == OFFICE_NAME))
+    if office is None:
+        raise UserError("还没有演示城市，请先运行 xuncha demo build (no demo city yet)")
+    users = db.session.scalars(sa.select(User).where(User.office_id == office.id)).all()
+    _echo_logins([
+        Login(u.username, u.role.value, u.display_name,
+              u.company.name if u.company else (u.region.name if u.region else ""))
+        for u in sorted(users, key=_login_order)
+    ], per_role=len(users))
+
+
+def _login_order(user: User) -> tuple[int, int, str]:
+    order = ["admin", "supervisor", "inspector", "company"].index(user.role.value)
+    digits = "".join(ch for ch in user.username if ch.isdigit())
+    return order, int(digits) if digits else 0, user.username
+
+
+def _echo_logins(logins: list[Login], per_role: int = 8) -> None:
+    click.echo(f"\n演示账号 Demo logins（密码 password: {DEMO_PASSWORD}）")
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    for login in logins:
+        if shown.get(login.role, 0) >= per_role:
+            hidden[login.role] = hidden.get(login.role, 0) + 1
+            continue
+        shown[login.role] = shown.get(login.role, 0) + 1
+        click.echo(f"  {login.username:<14} {ROLE_LABEL.get(login.role, login.role):<6} "
+                   f"{login.display_name:<8} {login.scope}")
+    for role, count in hidden.items():
+        click.echo(f"  … 另有 {count} 个{ROLE_LABEL.get(role, role)}账号 (and {count} more {role} logins: "
+                   "xuncha demo logins)")
+
+
+class _ProgressBars:
+    """One click progress bar per stage, on stderr; the builder calls it as progress(stage, done, total)."""
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.bar = None
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage, self.done = stage, 0
+            self.bar = click.progressbar(length=max(total, 1), label=stage, file=sys.stderr,
+                                         show_pos=True).__enter__()
+        if done > self.done:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            self.stage = None
