@@ -1,0 +1,161 @@
+"""The tablet's SQLite database: one file in WAL mode, one connection per thread.
+
+The UI thread and the sync thread each get their own connection, so a long read in one never
+blocks the other; writers take the write lock at BEGIN IMMEDIATE and wait (busy_timeout) for
+each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from mobile.store.migrations import migrate
+from shared_schema.clock import HybridClock
+
+DB_NAME = "tablet.sqlite3"
+
+
+def open_connection(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: the store issues BEGIN/COMMIT itself, so a transaction spans
+    # exactly what the code says and nothing is committed behind its back.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode: a committed transaction survives the app being killed (the case we
+    # must survive); only a power cut can lose the last few commits. FULL would fsync on
+    # every answer.
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class Store:
+    """The local database of one paired tablet, with its hybrid clock.
+
+    `home` is the tablet's data folder: the database file and the photos folder live there.
+    """
+
+    def __init__(self, home: str | Path, wall: Callable[[], int] | None = None) -> None:
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.path = self.home / DB_NAME
+        self.photo_dir = self.home / "photos"
+        self._local = threading.local()
+        self._wall = wall
+        self._clock_lock = threading.Lock()
+        self._clock: HybridClock | None = None
+        migrate(self.conn)
+        from mobile.store.outbox import Outbox
+        from mobile.store.photos import PhotoRepository
+        from mobile.store.records import RecordRepository
+
+        self.records = RecordRepository(self)
+        self.outbox = Outbox(self)
+        self.photos = PhotoRepository(self)
+
+    # -- connections and transactions -------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = open_connection(self.path)
+            self._local.conn = conn
+            self._local.depth = 0
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; nested calls join the outer one."""
+        conn = self.conn
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield conn
+            finally:
+                self._local.depth -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            self._local.depth = 0
+            conn.execute("ROLLBACK")
+            self._reload_clock()
+            raise
+        else:
+            self._local.depth = 0
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- meta ---------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str | int | None) -> None:
+        with self.transaction() as conn:
+            if value is None:
+                conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, str(value)),
+                )
+
+    # -- the hybrid clock ---------------------------------------------------------------------
+    @property
+    def clock(self) -> HybridClock:
+        with self._clock_lock:
+            if self._clock is None:
+                self._clock = self._load_clock()
+            return self._clock
+
+    def _load_clock(self) -> HybridClock:
+        device_id = self.get_meta("device_id")
+        if not device_id:
+            raise NotPaired("平板尚未配对 (this tablet is not paired)")
+        node = device_id.replace("-", "")[:8].lower()
+        return HybridClock(node, last=self.get_meta("hlc_last"), wall=self._wall)
+
+    def _reload_clock(self) -> None:
+        # A rolled-back transaction may have advanced the clock; that is harmless (stamps only
+        # need to grow), but reloading keeps memory and disk telling the same story.
+        with self._clock_lock:
+            self._clock = None
+
+    def stamp(self) -> str:
+        """A fresh stamp for a local write, persisted in the current transaction."""
+        value = self.clock.now()
+        self.set_meta("hlc_last", value)
+        return value
+
+    def observe(self, stamps) -> None:
+        clock = self.clock
+        for stamp in stamps:
+            if stamp:
+                clock.observe(stamp)
+        self.set_meta("hlc_last", clock.last)
+
+    # -- identity -----------------------------------------------------------------------------
+    @property
+    def is_paired(self) -> bool:
+        return bool(self.get_meta("device_id"))
+
+    def forget_clock(self) -> None:
+        self._reload_clock()
+
+
+class NotPaired(RuntimeError):
+    """The tablet has no device identity yet; pair it first."""

@@ -1,0 +1,1 @@
+"""Sync engine: pull → apply → push → photos → push again, one module per phase, transport injected."""

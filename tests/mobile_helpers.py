@@ -1,0 +1,117 @@
+"""Helpers for the tablet-core tests: a live server on a free port, a seeded office, tablets.
+
+The server is the real Flask app (tests/conftest.py `app`) served by werkzeug in a thread, so
+tablets — in this process or in a subprocess running `python -m mobile.cli` — talk HTTP to it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from mobile.device import pair
+from mobile.store import Store
+from mobile.sync.engine import RetryPolicy, SyncEngine
+from mobile.sync.transport import HttpTransport
+from server.extensions import db
+from tests import factories
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+
+@dataclass
+class Seed:
+    office_id: str
+    username: str
+    user_id: str
+    estate_ids: list[str]
+    template_id: str
+    item_ids: list[str]
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    server.shutdown()
+    thread.join(5)
+
+
+def seed_office(app, estates: int = 2, sections: int = 2, items_per_section: int = 3) -> Seed:
+    with app.app_context():
+        office = factories.office()
+        tree = factories.region_tree(office)
+        company = factories.company(office)
+        inspector = factories.user(office, region_id=tree["district"].id)
+        places = [factories.estate(tree["community"], company) for _ in range(estates)]
+        template = factories.template(office, sections=sections, items_per_section=items_per_section)
+        for item in template.items:
+            item.photo_required_on_fail = True
+        seed = Seed(str(office.id), inspector.username, str(inspector.id), [str(e.id) for e in places],
+                    str(template.id), [str(i.id) for i in template.items])
+        db.session.commit()
+        return seed
+
+
+@pytest.fixture
+def seed(app) -> Seed:
+    return seed_office(app)
+
+
+def new_tablet(home: Path, server: LiveServer, seed: Seed, name: str = "平板") -> Store:
+    store = Store(home)
+    pair(store, HttpTransport(server.url), username=seed.username, password=factories.PASSWORD,
+         device_name=name, server_url=server.url)
+    return store
+
+
+def engine_for(store: Store, url: str | None = None, timeout: tuple[float, float] = (5.0, 30.0),
+               attempts: int = 8, base: float = 0.05, progress=None) -> SyncEngine:
+    transport = HttpTransport(url or store.get_meta("server_url"), store.get_meta("token"), timeout=timeout)
+    return SyncEngine(store, transport, on_progress=progress,
+                      retry=RetryPolicy(attempts=attempts, base=base, cap=1.0))
+
+
+def cli(home: Path, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-m", "mobile.cli", "--home", str(home), *args],
+                            capture_output=True, text=True, env=env, cwd=REPO, timeout=120, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f"cli {args} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+def cli_popen(home: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "mobile.cli", "--home", str(home), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=REPO)
+
+
+def server_counts(app) -> dict[str, int]:
+    """Rows on the server, by table (live rows only where rows can be deleted)."""
+    out = {}
+    with app.app_context():
+        for table in ("inspection", "answer", "finding", "photo_link", "revisit", "sync_conflict"):
+            out[table] = db.session.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+        out["photo_stored"] = db.session.execute(
+            sa.text("SELECT count(*) FROM photo WHERE stored")).scalar()
+        out["finding_live"] = db.session.execute(
+            sa.text("SELECT count(*) FROM finding WHERE deleted_at IS NULL")).scalar()
+        db.session.remove()
+    return out
