@@ -54,12 +54,14 @@ def world(make):
 
 
 def _findings(world, n=2, **kw):
-    return [world["make"].finding(world["estate"], reported_by_id=world["inspector"].id, found_at=MONDAY, **kw)
-            for _ in range(n)]
+    make, estate = world["make"], world["estate"]
+    by = world["inspector"].id
+    return [make.finding(estate, reported_by_id=by, found_at=MONDAY, **kw) for _ in range(n)]
 
 
 def test_issue_notice_numbers_and_deadlines(world):
-    minor, severe = _findings(world, 1, severity=Severity.MINOR) + _findings(world, 1, severity=Severity.SEVERE)
+    (minor,) = _findings(world, 1, severity=Severity.MINOR)
+    (severe,) = _findings(world, 1, severity=Severity.SEVERE)
     notice = issue_notice(world["estate"], [minor, severe], world["supervisor"], now=MONDAY)
     assert notice.label == "〔2026〕第0001号"
     assert minor.status == severe.status == S.NOTIFIED
@@ -89,7 +91,8 @@ def test_office_holiday_moves_a_working_day_deadline(world):
 
 def test_hand_set_deadline_and_refusals(world):
     a, b = _findings(world)
-    issue_notice(world["estate"], [a], world["supervisor"], now=MONDAY, due_dates={a.id: date(2026, 3, 20)})
+    issue_notice(world["estate"], [a], world["supervisor"], now=MONDAY,
+                 due_dates={a.id: date(2026, 3, 20)})
     assert local_date(a.due_at) == date(2026, 3, 20)
     with pytest.raises(TransitionRefused) as refused:
         issue_notice(world["estate"], [a], world["supervisor"], now=MONDAY)
@@ -98,7 +101,8 @@ def test_hand_set_deadline_and_refusals(world):
         issue_notice(world["estate"], [b], world["inspector"], now=MONDAY)
     assert refused.value.code == "forbidden"
     with pytest.raises(TransitionRefused):
-        issue_notice(world["estate"], [b], world["supervisor"], now=MONDAY, due_dates={b.id: date(2026, 3, 1)})
+        issue_notice(world["estate"], [b], world["supervisor"], now=MONDAY,
+                     due_dates={b.id: date(2026, 3, 1)})
     assert b.status == S.OPEN
 
 

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
-    from server.commands import city, demo, ledger
+    from server.commands import city, demo, jobs, ledger
 
-    for group in (city.city, demo.demo, ledger.ledger):
+    for group in (city.city, demo.demo, jobs.jobs, ledger.ledger):
         app.cli.add_command(group)

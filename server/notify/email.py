@@ -1,0 +1,35 @@
+"""Email through the operator's SMTP server (host, port, STARTTLS, login from the config)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app
+
+from server.domain.rectification.settings import setting
+
+
+def send_email(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
+    """Hand one message to the SMTP server; returns only once the server accepted it."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="xuncha")
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    with smtplib.SMTP(config["MAIL_HOST"], int(config["MAIL_PORT"]),
+                      timeout=float(setting("SMTP_TIMEOUT_SECONDS"))) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
+        refused = smtp.send_message(message)
+    if refused:
+        raise smtplib.SMTPRecipientsRefused(refused)
