@@ -218,3 +218,43 @@ def test_a_clock_from_the_far_future_is_refused(city, tablet):
     record["clocks"] = {name: far for name in record["clocks"]}
     result = tablet.push([record])["results"][0]
     assert result["status"] == "rejected" and result["code"] == "clock_ahead"
+
+
+def test_a_revisit_travels_to_the_tablet_and_its_result_closes_the_finding(client, city):
+    from server.domain.models import Revisit, RevisitStatus
+    from server.domain.rectification.rectifications import report_rectification
+    from tests import factories as make
+
+    finding = make.finding(city.estate_a1, status=FindingStatus.NOTIFIED)
+    report_rectification(finding, city.company_user, now=utcnow(), note="已清理楼道")
+    db.session.commit()
+    revisit = db.session.scalars(sa.select(Revisit)).one()
+    inspector = db.session.get(type(city.inspector_a), revisit.inspector_id)
+    tablet = pair(client, inspector.username, PASSWORD)
+    tablet.pull_all()
+    assert tablet.local[("revisit", str(revisit.id))]["status"] == "pending"
+    assert tablet.local[("finding", str(finding.id))]["status"] == "rectified_reported"
+    done = tablet.record("revisit", {"result": "fixed", "done_at": utcnow(), "note": "复查合格"},
+                         str(revisit.id))
+    assert tablet.push([done])["results"][0]["status"] == "accepted"
+    assert tablet.push([done])["results"][0]["status"] == "accepted"  # replayed record
+    other = tablet.record("revisit", {"result": "not_fixed"}, str(revisit.id))
+    assert tablet.push([other])["results"][0]["code"] == "revisit_done"
+    db.session.expire_all()
+    assert db.session.get(Finding, finding.id).status == FindingStatus.CLOSED
+    assert db.session.get(Revisit, revisit.id).status == RevisitStatus.DONE
+    tablet.pull_all()
+    assert tablet.local[("finding", str(finding.id))]["status"] == "closed"
+
+
+def test_a_tablet_can_report_a_fix_it_saw_on_site(city, tablet):
+    from tests import factories as make
+
+    finding = make.finding(city.estate_a1, status=FindingStatus.NOTIFIED)
+    db.session.commit()
+    report = tablet.record("rectification", {"finding_id": finding.id, "reported_at": utcnow(),
+                                             "note": "企业现场整改完毕"})
+    assert tablet.push([report])["results"][0]["status"] == "accepted"
+    assert tablet.push([report])["results"][0]["status"] == "accepted"
+    db.session.expire_all()
+    assert db.session.get(Finding, finding.id).status == FindingStatus.RECTIFIED_REPORTED

@@ -55,12 +55,21 @@ def merge_fields(kind: str, row: Any, fields: dict[str, Any], clocks: dict[str, 
         if kind == "inspection" and name == "status" and _goes_backwards(row.status, value):
             outcome.lost[name] = {"server_value": _current(row, name), "reason": "status_only_advances"}
             continue
-        setattr(row, name, value)
+        setattr(row, name, coerce(type(row), name, value))
         stored[name] = incoming
         outcome.applied.append(name)
     if outcome.applied:
         row.field_clocks = stored
     return outcome
+
+
+def coerce(model: type, name: str, value: Any) -> Any:
+    """Wire strings become the column's enum members, so rules see the same types as elsewhere."""
+    column = model.__table__.columns.get(name)
+    enum_class = getattr(getattr(column, "type", None), "enum_class", None)
+    if enum_class is not None and value is not None and not isinstance(value, enum_class):
+        return enum_class(value)
+    return value
 
 
 def initial_clocks(kind: str, fields: dict[str, Any], clocks: dict[str, str]) -> dict[str, str]:

@@ -37,7 +37,10 @@ from server.domain.models import (
     User,
 )
 from server.domain.models.base import utcnow
-from server.domain.sync.merge import MergeOutcome, initial_clocks, merge_fields
+from server.domain.rectification.deadlines import default_days
+from server.domain.rectification.rectifications import report_rectification
+from server.domain.rectification.revisits import record_revisit_result
+from server.domain.sync.merge import MergeOutcome, coerce, initial_clocks, merge_fields
 from server.domain.sync.records import to_record
 from server.domain.sync.scope import Scope
 from server.extensions import db
@@ -47,8 +50,6 @@ from shared_schema.scoring import compute_score
 from shared_schema.sync import PushRecordSchema
 
 CLOCK_TOLERANCE = timedelta(hours=24)
-# When neither the tablet nor the checklist item proposes a deadline.
-DEFAULT_DAYS_BY_SEVERITY = {"minor": 15, "major": 7, "severe": 3}
 _FIELD_ROLES = {Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}
 
 
@@ -236,7 +237,7 @@ def _new(kind: str, model: type, record: Incoming, skip: tuple[str, ...] = (), *
     row = model(id=record.id, **server_fields)
     for name, value in record.fields.items():
         if name not in skip:
-            setattr(row, name, value)
+            setattr(row, name, coerce(model, name, value))
     if hasattr(row, "field_clocks"):
         row.field_clocks = initial_clocks(kind, record.fields, record.clocks)
     db.session.add(row)
@@ -355,17 +356,15 @@ def _finding(ctx: PushContext, record: Incoming) -> dict[str, Any]:
     row = _new("finding", Finding, record, office_id=estate.office_id,
                region_code=estate.region_code, status=FindingStatus.OPEN,
                reported_by_id=ctx.user.id)
-    row.due_at = _proposed_due(fields, item)
+    row.due_at = _proposed_due(row, fields.get("due_at"))
     return _result("finding", row.id, "accepted")
 
 
-def _proposed_due(fields: dict[str, Any], item: ChecklistItem | None) -> datetime:
-    found = fields["found_at"]
-    proposal = fields.get("due_at")
-    if proposal is not None and found <= proposal <= found + timedelta(days=365):
+def _proposed_due(finding: Finding, proposal: datetime | None) -> datetime:
+    """The tablet's proposal when it is sane, else the office's rule; a notice sets the real one."""
+    if proposal is not None and finding.found_at <= proposal <= finding.found_at + timedelta(days=365):
         return proposal
-    days = item.rectification_days if item else DEFAULT_DAYS_BY_SEVERITY[fields["severity"]]
-    return found + timedelta(days=days)
+    return finding.found_at + timedelta(days=default_days(finding))
 
 
 def _rectification(ctx: PushContext, record: Incoming) -> dict[str, Any]:
@@ -375,11 +374,10 @@ def _rectification(ctx: PushContext, record: Incoming) -> dict[str, Any]:
     if row is not None:
         return _update(ctx, "rectification", row, record)
     _require(record.fields, "finding_id", "reported_at")
-    finding = _in_scope(ctx, db.session.get(Finding, record.fields["finding_id"]), "finding")
-    transition_finding(finding, "report_rectified", ctx.user, at=record.fields["reported_at"],
-                       note=record.fields.get("note", ""))
-    row = _new("rectification", Rectification, record, region_code=finding.region_code,
-               reported_by_id=ctx.user.id)
+    finding = _in_scope(ctx, _locked(Finding, record.fields["finding_id"]), "finding")
+    row = report_rectification(finding, ctx.user, now=ctx.now, note=record.fields.get("note", ""),
+                               rectification_id=record.id, reported_at=record.fields["reported_at"])
+    row.field_clocks = initial_clocks("rectification", record.fields, record.clocks)
     return _result("rectification", row.id, "accepted")
 
 
@@ -417,18 +415,17 @@ def _revisit(ctx: PushContext, record: Incoming) -> dict[str, Any]:
     if record.op == "delete":
         _refuse_delete("revisit")
     result = record.fields.get("result")
-    if result is None or row.status == RevisitStatus.DONE:
-        if result is not None and row.result is not None and row.result.value != result:
-            raise Refused("already_done", "该回头看已有不同的复查结论 (revisit already has another result)",
-                          row=row, kind="revisit")
-        return _update(ctx, "revisit", row, record)
-    from server.domain.revisits import record_revisit_result
-
-    record_revisit_result(row, result, ctx.user, at=record.fields.get("done_at") or ctx.now,
-                          note=record.fields.get("note", ""))
-    row.field_clocks = {**(row.field_clocks or {}), **initial_clocks("revisit", record.fields,
-                                                                      record.clocks)}
-    return _result("revisit", row.id, "accepted")
+    if result is not None and row.status != RevisitStatus.DONE:
+        # The result is a workflow step (销号 or reopen), decided by the rectification service.
+        record_revisit_result(row, ctx.user, result, now=ctx.now, note=record.fields.get("note", ""),
+                              done_at=record.fields.get("done_at"))
+        row.field_clocks = {**(row.field_clocks or {}),
+                            **initial_clocks("revisit", record.fields, record.clocks)}
+        return _result("revisit", row.id, "accepted")
+    if result is not None and row.result is not None and row.result.value != result:
+        raise Refused("revisit_done", "该回头看已有不同的复查结论 (revisit already has another result)",
+                      row=row, kind="revisit")
+    return _update(ctx, "revisit", row, record)
 
 
 def _finding_action(ctx: PushContext, record: Incoming) -> dict[str, Any]:

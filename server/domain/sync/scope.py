@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from server.domain.models import Region, Role, User
+from server.domain.rectification.access import region_prefix
 from server.extensions import db
 
 
@@ -37,9 +38,9 @@ def scope_for(user: User) -> Scope:
     """A user with a region sees its subtree; one without sees the whole office."""
     if user.role == Role.COMPANY:
         raise OutOfScope("company accounts do not sync tablets")
-    if user.region_id is not None:
-        region = db.session.get(Region, user.region_id)
-        return Scope(user.office_id, region.code)
+    prefix = region_prefix(user)
+    if prefix is not None:
+        return Scope(user.office_id, prefix)
     root = db.session.scalar(
         sa.select(Region.code).where(Region.office_id == user.office_id, Region.parent_id.is_(None))
         .order_by(Region.code).limit(1)
