@@ -1,0 +1,298 @@
+"""The demo city: believable figures, valid codes, consistent deadlines, real photos, the same city
+from the same seed, and a build that is refused twice and leaves nothing when interrupted.
+
+One city is built for the whole module (a few seconds); the tests read it, and the last ones
+replace it.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import io
+import json
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from server import create_app
+from server.config import DEMO_PASSWORD
+from server.demo import DemoCityExistsError, DemoOptions, build_demo_city
+from server.demo.builder import STAGE_PHOTOS
+from server.demo.checklist_data import SECTIONS
+from server.demo.photos import photo_path
+from server.domain.accounts import verify_password
+from server.domain.credit_code import validate_credit_code
+from server.domain.models import (
+    AnswerResult,
+    ChecklistItem,
+    CommitteeStatus,
+    Company,
+    Estate,
+    Finding,
+    FindingStatus,
+    Inspection,
+    InspectionKind,
+    InspectionStatus,
+    ManagementType,
+    Notice,
+    Office,
+    Photo,
+    PhotoLink,
+    Region,
+    RegionLevel,
+    Role,
+    User,
+)
+from server.domain.models.base import SyncMixin
+from server.extensions import db
+from tests.conftest import _test_config, empty_all_tables
+
+TODAY = date(2026, 3, 16)
+# The start of TODAY in the city (UTC+8), as stored (naive UTC).
+AS_OF = datetime(2026, 3, 16) - timedelta(hours=8)
+SMALL = DemoOptions(seed=7, today=TODAY, months=2, photo_limit=6)
+
+DIGEST_TABLES = [
+    "office", "region", "company", "estate", "user_account", "checklist_template", "checklist_section",
+    "checklist_item", "inspection", "inspection_inspector", "answer", "notice", "finding", "rectification",
+    "revisit", "escalation", "photo", "photo_link", "notice_sequence", "audit_entry",
+]
+
+
+@pytest.fixture(scope="module")
+def city(_schema, database_url, tmp_path_factory):
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("demo_city")))
+    with app.app_context():
+        report = build_demo_city(db.session, app.config["PHOTO_DIR"], SMALL)
+        yield app, report
+        db.session.remove()
+        empty_all_tables(db.engine)
+        db.engine.dispose()
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def city_digest() -> dict[str, tuple[int, str]]:
+    """Per table: row count and a hash of every value (except salted password hashes and change
+    numbers, which depend on what the database held before)."""
+    digest = {}
+    for name in DIGEST_TABLES:
+        table = db.metadata.tables[name]
+        columns = [c for c in table.c if c.name not in ("password_hash", "server_seq")]
+        rows = sorted(repr(tuple(_plain(v) for v in row)) for row in db.session.execute(sa.select(*columns)))
+        digest[name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return digest
+
+
+def _plain(value):
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID | datetime | date):
+        return str(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def photo_files(photo_dir: str) -> set[Path]:
+    return {p for p in Path(photo_dir).rglob("*") if p.is_file()}
+
+
+def test_city_has_the_shape_of_a_prefecture_city(city):
+    assert count(Office) == 1
+    levels = dict(db.session.execute(sa.select(Region.level, sa.func.count()).group_by(Region.level)).all())
+    assert levels == {RegionLevel.CITY: 1, RegionLevel.DISTRICT: 3, RegionLevel.STREET: 12,
+                      RegionLevel.COMMUNITY: 40}
+    assert count(Estate) == 120 and count(Company) == 20
+    kinds = dict(db.session.execute(
+        sa.select(Estate.management_type, sa.func.count()).group_by(Estate.management_type)).all())
+    assert set(kinds) == set(ManagementType)
+    assert 0.4 <= kinds[ManagementType.PROFESSIONAL] / 120 <= 0.65
+    with_committee = count(Estate, Estate.committee_status == CommitteeStatus.OWNERS_COMMITTEE)
+    assert 0.5 <= with_committee / 120 <= 0.85
+    professional = Estate.management_type == ManagementType.PROFESSIONAL
+    assert count(Estate, professional, Estate.company_id.is_(None)) == 0
+    for estate in db.session.scalars(sa.select(Estate)):
+        assert 30 <= estate.households <= 3500 and estate.buildings >= 1 and 1975 <= estate.built_year <= 2026
+        assert estate.floor_area > estate.households * 40
+        assert 28 < estate.latitude < 30 and 111 < estate.longitude < 114
+
+
+def test_region_codes_nest_like_division_codes(city):
+    regions = {r.id: r for r in db.session.scalars(sa.select(Region))}
+    lengths = {RegionLevel.CITY: 4, RegionLevel.DISTRICT: 6, RegionLevel.STREET: 9, RegionLevel.COMMUNITY: 12}
+    for region in regions.values():
+        assert len(region.code) == lengths[region.level] and region.code.isdigit()
+        if region.parent_id:
+            assert region.code.startswith(regions[region.parent_id].code)
+    for estate in db.session.scalars(sa.select(Estate)):
+        assert regions[estate.region_id].level == RegionLevel.COMMUNITY
+        assert estate.region_code == regions[estate.region_id].code
+
+
+def test_every_company_has_a_valid_credit_code_and_a_filing(city):
+    for company in db.session.scalars(sa.select(Company)):
+        assert validate_credit_code(company.credit_code) == company.credit_code
+        assert company.filed_at < TODAY and company.contact_person and company.phone
+
+
+def test_every_role_can_log_in_with_the_demo_password(city):
+    roles = dict(db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all())
+    assert roles[Role.ADMIN] == 1 and roles[Role.SUPERVISOR] == 4 and roles[Role.COMPANY] == 20
+    assert 6 <= roles[Role.INSPECTOR] <= 12
+    for user in db.session.scalars(sa.select(User)):
+        assert user.password_is_demo
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    assert verify_password(admin, DEMO_PASSWORD)
+    for inspector in db.session.scalars(sa.select(User).where(User.role == Role.INSPECTOR)):
+        assert inspector.region.level == RegionLevel.DISTRICT
+
+
+def test_checklist_is_a_published_hundred_point_standard(city):
+    items = db.session.scalars(sa.select(ChecklistItem)).all()
+    assert len(SECTIONS) == 13 and len(items) >= 60
+    assert sum(item.points for item in items) == 100
+    categories = {item.category for item in items}
+    expected = {"消防通道占用", "飞线充电", "楼道堆放杂物", "电梯维保不及时", "收支未公示", "违章搭建"}
+    assert expected <= categories
+    severe = [item.rectification_days for item in items if item.default_severity == "severe"]
+    minor = [item.rectification_days for item in items if item.default_severity == "minor"]
+    assert max(severe) <= 7 < max(minor)
+
+
+def test_inspections_are_finished_scored_and_answer_every_item(city):
+    n_items = count(ChecklistItem)
+    inspections = db.session.scalars(sa.select(Inspection)).all()
+    assert 100 <= len(inspections) <= 160
+    assert {i.kind for i in inspections} == set(InspectionKind)
+    for inspection in inspections:
+        assert inspection.status == InspectionStatus.FINISHED
+        assert len(inspection.answers) == n_items
+        assert Decimal(0) <= inspection.score <= Decimal(100)
+        assert len(inspection.inspectors) == 2
+        failed = [a for a in inspection.answers if a.result == AnswerResult.FAIL]
+        assert count(Finding, Finding.inspection_id == inspection.id) == len(failed)
+        if inspection.kind == InspectionKind.COMPLAINT:
+            assert inspection.complaint_channel is not None
+
+
+def test_finding_status_agrees_with_its_deadline(city):
+    findings = db.session.scalars(sa.select(Finding)).all()
+    statuses = {f.status for f in findings}
+    assert {FindingStatus.OPEN, FindingStatus.NOTIFIED, FindingStatus.OVERDUE,
+            FindingStatus.CLOSED} <= statuses
+    for finding in findings:
+        item = db.session.get(ChecklistItem, finding.item_id)
+        assert finding.category == item.category and finding.found_at < AS_OF
+        if finding.status in (FindingStatus.OVERDUE, FindingStatus.ESCALATED):
+            assert finding.due_at < AS_OF and finding.closed_at is None
+        elif finding.status in (FindingStatus.NOTIFIED, FindingStatus.RECTIFIED_REPORTED):
+            assert finding.due_at >= AS_OF and finding.notice_id is not None
+        elif finding.status == FindingStatus.OPEN:
+            assert finding.due_at is None and finding.notice_id is None
+        else:
+            assert finding.closed_at is not None and finding.found_at < finding.closed_at < AS_OF
+        if finding.notice_id is not None:
+            notice = db.session.get(Notice, finding.notice_id)
+            assert notice.company_id == finding.estate.company_id is not None
+            assert finding.found_at < notice.issued_at < finding.due_at
+
+
+def test_photos_are_real_jpegs_named_by_their_hash(city):
+    app, _ = city
+    photos = db.session.scalars(sa.select(Photo)).all()
+    assert len(photos) == SMALL.photo_limit
+    expected = {photo_path(app.config["PHOTO_DIR"], p.sha256) for p in photos}
+    assert photo_files(app.config["PHOTO_DIR"]) == expected
+    for photo in photos:
+        data = photo_path(app.config["PHOTO_DIR"], photo.sha256).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == photo.sha256 and len(data) == photo.size
+        with Image.open(io.BytesIO(data)) as img:
+            assert img.format == "JPEG" and img.size == (photo.width, photo.height)
+            assert 640 <= max(img.size) <= 1280
+        link = db.session.scalar(sa.select(PhotoLink).where(PhotoLink.photo_sha256 == photo.sha256))
+        estate = db.session.get(Finding, link.finding_id).estate
+        assert abs(photo.latitude - estate.latitude) < 0.01 and abs(photo.longitude - estate.longitude) < 0.01
+        assert link.region_code == estate.region_code
+
+
+def test_every_synced_row_has_its_own_change_number(city):
+    numbers = []
+    for mapper in db.Model.registry.mappers:
+        model = mapper.class_
+        if issubclass(model, SyncMixin):
+            numbers += db.session.scalars(sa.select(model.server_seq)).all()
+    assert all(n > 0 for n in numbers) and len(numbers) == len(set(numbers))
+    counter = db.session.execute(sa.text("SELECT value FROM change_counter WHERE id = 1")).scalar()
+    assert max(numbers) <= counter
+
+
+def test_same_seed_builds_the_same_city_in_another_database(city, tmp_path):
+    expected = city_digest()
+    other = create_app(_test_config(f"sqlite:///{tmp_path / 'other.sqlite3'}", tmp_path))
+    with other.app_context():
+        db.create_all()
+        build_demo_city(db.session, other.config["PHOTO_DIR"], SMALL)
+        assert city_digest() == expected
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_building_twice_is_refused_in_one_line(city):
+    app, _ = city
+    before = city_digest()
+    with pytest.raises(DemoCityExistsError, match="--replace"):
+        build_demo_city(db.session, app.config["PHOTO_DIR"], SMALL)
+    result = app.test_cli_runner().invoke(args=["demo", "build", "--no-photos", "--today", "2026-03-16"])
+    assert result.exit_code != 0
+    assert "--replace" in result.output and len(result.output.strip().splitlines()) == 1
+    assert city_digest() == before
+
+
+def test_demo_logins_are_listed(city):
+    app, _ = city
+    result = app.test_cli_runner().invoke(args=["demo", "logins"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output and "admin" in result.output and "company20" in result.output
+
+
+def test_interrupted_rebuild_leaves_database_and_photo_folder_as_they_were(city):
+    app, _ = city
+    before, files_before = city_digest(), photo_files(app.config["PHOTO_DIR"])
+    seen = []
+
+    def interrupt(stage: str, done: int, total: int) -> None:
+        seen.append(stage)
+        if stage == STAGE_PHOTOS and done == total > 0:  # every new photo file is written by now
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_demo_city(db.session, app.config["PHOTO_DIR"],
+                        DemoOptions(seed=8, today=TODAY, months=2, photo_limit=10, replace=True), interrupt)
+    assert STAGE_PHOTOS in seen
+    assert city_digest() == before
+    assert photo_files(app.config["PHOTO_DIR"]) == files_before
+
+
+def test_replace_rebuilds_the_city_and_drops_unused_photo_files(city):
+    app, _ = city
+    old_names = set(db.session.scalars(sa.select(Estate.name)))
+    report = build_demo_city(db.session, app.config["PHOTO_DIR"],
+                             DemoOptions(seed=9, today=TODAY, months=2, photo_limit=4, replace=True))
+    assert count(Office) == 1 and count(Estate) == 120 and report.counts["estate"] == 120
+    assert set(db.session.scalars(sa.select(Estate.name))) != old_names
+    shas = set(db.session.scalars(sa.select(Photo.sha256)))
+    assert len(shas) == 4
+    assert photo_files(app.config["PHOTO_DIR"]) == {photo_path(app.config["PHOTO_DIR"], s) for s in shas}
