@@ -6,7 +6,9 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
+
+from server.config import ConfigError
 
 
 class UserError(click.ClickException):
@@ -35,8 +37,17 @@ def cli() -> None:
 
 
 def main() -> None:
+    if len(sys.argv) == 1:  # a bare `xuncha` shows the help, and that is not an error
+        sys.argv.append("--help")
     try:
-        cli.main(standalone_mode=False)
+        # Build the app before click parses anything: a broken configuration then ends here in
+        # one line, not in the traceback Flask prints while listing commands for `--help`.
+        info = ScriptInfo(create_app=_create_app)
+        info.load_app()
+        cli.main(standalone_mode=False, obj=info)
+    except ConfigError as exc:
+        click.echo(f"错误: {exc}", err=True)
+        sys.exit(2)
     except click.exceptions.Abort:
         click.echo("已取消 (aborted)", err=True)
         sys.exit(130)

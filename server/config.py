@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 DEMO_SECRET_KEY = "xuncha-demo-secret-key-do-not-use-in-production"
 DEMO_PASSWORD = "xuncha-demo"
+
+# XUNCHA_ENV: "demo" (the default; demo secrets allowed) or "production" (they are refused).
+ENVIRONMENTS = ("demo", "production")
 
 # Settings an operator may give as XUNCHA_<NAME> environment variables, with their types.
 ENV_SETTINGS: dict[str, type] = {
@@ -53,15 +57,28 @@ def default_config(instance_path: str) -> dict[str, Any]:
     }
 
 
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
 def parse_env_value(name: str, raw: str) -> Any:
+    """Turn one XUNCHA_<NAME> string into its setting; a value that can't be read is an error."""
     kind = ENV_SETTINGS[name]
     if kind is bool:
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        word = raw.strip().lower()
+        if word not in _TRUE_WORDS | _FALSE_WORDS:
+            # A typo must not silently turn TLS (or anything else) off.
+            raise ConfigError(
+                f"XUNCHA_{name} 只能是 true 或 false (must be true or false), got {raw!r}"
+            )
+        return word in _TRUE_WORDS
     if kind is int:
         try:
             return int(raw)
         except ValueError as exc:
-            raise ConfigError(f"XUNCHA_{name} must be a whole number, got {raw!r}") from exc
+            raise ConfigError(
+                f"XUNCHA_{name} 必须是整数 (must be a whole number), got {raw!r}"
+            ) from exc
     return raw
 
 
@@ -73,16 +90,32 @@ def settings_from_env(environ: os._Environ | dict[str, str]) -> dict[str, Any]:
     }
 
 
-def check_production_safety(config: dict[str, Any]) -> None:
-    """Refuse to run a production server with the publicly known demo secrets."""
-    if config.get("ENV") != "production":
+def check_production_safety(config: Mapping[str, Any], demo_accounts: Iterable[str] = ()) -> None:
+    """Refuse to run production with the publicly known demo secrets.
+
+    The app factory calls this with the configuration alone; `xuncha serve` calls it again with
+    the usernames of active accounts whose password is the demo one, which needs the database.
+    SQLite is allowed in production on purpose: the one-machine deployment of the design runs
+    on a SQLite file; PostgreSQL is the way past one machine, not a safety rule.
+    """
+    env = config.get("ENV")
+    if env not in ENVIRONMENTS:
+        # A typo such as "prod" must not quietly switch the production checks off.
+        raise ConfigError(
+            f"XUNCHA_ENV 只能是 {' 或 '.join(ENVIRONMENTS)} (must be one of {', '.join(ENVIRONMENTS)}),"
+            f" got {env!r}"
+        )
+    if env != "production":
         return
     if config.get("SECRET_KEY") in (None, "", DEMO_SECRET_KEY):
-        raise ConfigError("production mode needs its own XUNCHA_SECRET_KEY, not the demo key")
-    if str(config.get("DATABASE_URL", "")).startswith("sqlite") and not config.get(
-        "ALLOW_SQLITE_IN_PRODUCTION"
-    ):
-        # Not fatal by rule of the design (one machine may run on SQLite), but must be explicit.
         raise ConfigError(
-            "production mode on SQLite must be chosen explicitly: set ALLOW_SQLITE_IN_PRODUCTION"
+            "生产模式必须设置自己的 XUNCHA_SECRET_KEY，不能用演示密钥"
+            " (production mode needs its own XUNCHA_SECRET_KEY, not the demo key)"
+        )
+    names = sorted(demo_accounts)
+    if names:
+        shown = ", ".join(names[:5]) + (f" … (+{len(names) - 5})" if len(names) > 5 else "")
+        raise ConfigError(
+            f"生产模式下仍有 {len(names)} 个启用的账号使用公开的演示密码，请先修改密码或停用: {shown}"
+            f" (production mode refuses to start while active accounts use the public demo password)"
         )

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
-    from server.commands import city, demo, devices, jobs, ledger
+    from server.commands import city, demo, devices, jobs, ledger, serve
 
-    for group in (city.city, demo.demo, devices.device, jobs.jobs, ledger.ledger):
+    for group in (city.city, demo.demo, devices.device, jobs.jobs, ledger.ledger, serve.serve):
         app.cli.add_command(group)

@@ -1,0 +1,107 @@
+"""`xuncha serve`: run the server with waitress, after the checks that production needs."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import click
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from server.cli import UserError
+from server.config import DEMO_PASSWORD, check_production_safety
+from server.domain.models import User
+from server.extensions import db
+
+# Shown when the demo logins are many: the first few tell a visitor how to look around.
+MAX_LOGINS_SHOWN = 12
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址; 0.0.0.0 让局域网内的平板连接"
+                   " (address to listen on; 0.0.0.0 lets tablets on the LAN connect)")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
+              help="端口, 0 = 任选空闲端口 (port; 0 picks a free one)")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="处理请求的线程数 (worker threads)")
+@with_appcontext
+def serve(host: str, port: int, threads: int) -> None:
+    """启动服务器 (serve the app with waitress, a production WSGI server)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    demo_logins = active_demo_accounts()
+    check_production_safety(app.config, [u.username for u in demo_logins])
+    check_schema_is_current(app)
+    db.session.remove()  # the request threads open their own sessions
+
+    from waitress import create_server
+
+    server = create_server(app, host=host, port=port, threads=threads, ident="xuncha")
+    url = f"http://{_url_host(server.effective_host)}:{server.effective_port}/"
+    click.echo(f"巡查 Xuncha 服务已启动 (serving): {url}")
+    if host in ("0.0.0.0", "::"):
+        click.echo("  平板请用本机的局域网地址连接 (tablets connect to this computer's LAN address)")
+    if demo_logins:
+        _print_demo_logins(demo_logins)
+    click.echo("按 Ctrl+C 停止 (press Ctrl+C to stop)", err=True)
+    # systemd and `kill` stop a service with SIGTERM: end like Ctrl+C, with the sockets closed.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    server.run()  # returns after Ctrl+C or SIGTERM
+    click.echo("已停止 (stopped)", err=True)
+
+
+def active_demo_accounts() -> list[User]:
+    """Active users whose password is the public demo one (a small table: one cheap query)."""
+    query = (
+        sa.select(User)
+        .where(User.password_is_demo.is_(True), User.active.is_(True))
+        .order_by(User.role, User.username)
+    )
+    try:
+        return list(db.session.scalars(query))
+    except sa.exc.DBAPIError as exc:
+        if not sa.inspect(db.engine).has_table(User.__tablename__):
+            raise UserError(
+                "数据库还没有建表，请先运行 `xuncha db upgrade`"
+                " (the database has no tables yet: run `xuncha db upgrade` first)"
+            ) from exc
+        raise
+
+
+def check_schema_is_current(app: Flask) -> None:
+    """Refuse to serve a database whose migrations lag behind (or run ahead of) the code."""
+    directory = app.extensions["migrate"].directory
+    config = app.extensions["migrate"].migrate.get_config(directory)
+    expected = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as conn:
+        actual = set(MigrationContext.configure(conn).get_current_heads())
+    if actual != expected:
+        found = ", ".join(sorted(actual)) or "无 (none)"
+        raise UserError(
+            f"数据库结构版本是 {found}，代码需要 {', '.join(sorted(expected))}；请先运行 `xuncha db upgrade`"
+            " (the database schema is not at the code's migration head: run `xuncha db upgrade`)"
+        )
+
+
+def _print_demo_logins(users: list[User]) -> None:
+    click.echo(f"演示账号 (demo logins), 密码 (password): {DEMO_PASSWORD}")
+    for user in users[:MAX_LOGINS_SHOWN]:
+        click.echo(f"  {user.username:<20} {user.role.value:<11} {user.display_name}")
+    if len(users) > MAX_LOGINS_SHOWN:
+        click.echo(f"  … 另有 {len(users) - MAX_LOGINS_SHOWN} 个 ({len(users) - MAX_LOGINS_SHOWN} more)")
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    sys.exit(0)  # waitress's loop catches SystemExit and shuts its threads down
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
