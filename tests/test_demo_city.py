@@ -268,6 +268,18 @@ def test_demo_logins_are_listed(city):
     assert DEMO_PASSWORD in result.output and "admin" in result.output and "company20" in result.output
 
 
+def test_city_estates_lists_a_district_with_open_findings(city):
+    app, _ = city
+    result = app.test_cli_runner().invoke(args=["city", "estates", "--district", "澜湖区", "--limit", "500"])
+    assert result.exit_code == 0, result.output
+    district = db.session.scalar(sa.select(Region).where(Region.name == "澜湖区"))
+    in_district = Estate.region_code.startswith(district.code)
+    names = db.session.scalars(sa.select(Estate.name).where(in_district)).all()
+    assert names and all(name in result.output for name in names)
+    result = app.test_cli_runner().invoke(args=["city", "estates", "--district", "没有这个区"])
+    assert result.exit_code != 0 and "没有这个区" in result.output
+
+
 def test_interrupted_rebuild_leaves_database_and_photo_folder_as_they_were(city):
     app, _ = city
     before, files_before = city_digest(), photo_files(app.config["PHOTO_DIR"])

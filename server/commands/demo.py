@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from server.cli import UserError
+from server.commands.city import pad
 from server.config import DEMO_PASSWORD
 from server.demo import DemoBuildError, DemoCityExistsError, DemoOptions, Login, build_demo_city
 from server.demo.names import OFFICE_NAME
@@ -92,8 +93,8 @@ def _echo_logins(logins: list[Login], per_role: int = 8) -> None:
             hidden[login.role] = hidden.get(login.role, 0) + 1
             continue
         shown[login.role] = shown.get(login.role, 0) + 1
-        click.echo(f"  {login.username:<14} {ROLE_LABEL.get(login.role, login.role):<6} "
-                   f"{login.display_name:<8} {login.scope}")
+        role = ROLE_LABEL.get(login.role, login.role)
+        click.echo(f"  {pad(login.username, 14)}{pad(role, 10)}{pad(login.display_name, 14)}{login.scope}")
     for role, count in hidden.items():
         click.echo(f"  … 另有 {count} 个{ROLE_LABEL.get(role, role)}账号 (and {count} more {role} logins: "
                    "xuncha demo logins)")
