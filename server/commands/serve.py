@@ -13,12 +13,13 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from server.cli import UserError
+from server.commands.city import pad
+from server.commands.demo import ROLE_LABEL
 from server.config import DEMO_PASSWORD, check_production_safety
-from server.domain.models import User
+from server.domain.models import Role, User
 from server.extensions import db
 
-# Shown when the demo logins are many: the first few tell a visitor how to look around.
-MAX_LOGINS_SHOWN = 12
+LOGINS_PER_ROLE = 3
 
 
 @click.command("serve")
@@ -56,11 +57,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 def active_demo_accounts() -> list[User]:
     """Active users whose password is the public demo one (a small table: one cheap query)."""
-    query = (
-        sa.select(User)
-        .where(User.password_is_demo.is_(True), User.active.is_(True))
-        .order_by(User.role, User.username)
-    )
+    query = sa.select(User).where(User.password_is_demo.is_(True), User.active.is_(True))
     try:
         return list(db.session.scalars(query))
     except sa.exc.DBAPIError as exc:
@@ -88,11 +85,17 @@ def check_schema_is_current(app: Flask) -> None:
 
 
 def _print_demo_logins(users: list[User]) -> None:
-    click.echo(f"演示账号 (demo logins), 密码 (password): {DEMO_PASSWORD}")
-    for user in users[:MAX_LOGINS_SHOWN]:
-        click.echo(f"  {user.username:<20} {user.role.value:<11} {user.display_name}")
-    if len(users) > MAX_LOGINS_SHOWN:
-        click.echo(f"  … 另有 {len(users) - MAX_LOGINS_SHOWN} 个 ({len(users) - MAX_LOGINS_SHOWN} more)")
+    """A few logins per role: enough to look around; `xuncha demo logins` lists them all."""
+    click.echo(f"演示账号 Demo logins（密码 password: {DEMO_PASSWORD}）")
+    for role in Role:
+        group = sorted((u for u in users if u.role == role), key=lambda u: (len(u.username), u.username))
+        label = ROLE_LABEL.get(role.value, role.value)
+        for user in group[:LOGINS_PER_ROLE]:
+            click.echo(f"  {pad(user.username, 14)}{pad(label, 10)}{user.display_name}")
+        if len(group) > LOGINS_PER_ROLE:
+            more = len(group) - LOGINS_PER_ROLE
+            click.echo(f"  … 另有 {more} 个{label}账号"
+                       f" (and {more} more {role.value} logins: xuncha demo logins)")
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
