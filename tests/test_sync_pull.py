@@ -7,7 +7,7 @@ import pytest
 
 from server.domain.checklists import copy_template_as_new_version, publish_template
 from server.domain.estates import move_estate
-from server.domain.models import FindingStatus, Role
+from server.domain.models import FindingStatus, InspectionStatus, Role
 from server.extensions import db
 from tests import factories as make
 from tests.factories import PASSWORD
@@ -108,12 +108,16 @@ def test_pull_and_bootstrap_are_gzip_compressed_when_accepted(client, city):
     assert len(tablet.bootstrap(gzip_ok=True)) == len(tablet.bootstrap(gzip_ok=False))
 
 
-def test_bootstrap_leaves_out_closed_findings(client, city):
+def test_bootstrap_sends_the_work_in_hand_not_the_archive(client, city):
     open_one = make.finding(city.estate_a1)
     make.finding(city.estate_a1, status=FindingStatus.CLOSED)
+    planned = make.inspection(city.estate_a1, city.template, [city.inspector_a])
+    make.inspection(city.estate_a1, city.template, [city.inspector_a], status=InspectionStatus.FINISHED)
     db.session.commit()
     records = pair(client, "insp_a", PASSWORD).bootstrap()
     assert [r["id"] for r in records if r["kind"] == "finding"] == [str(open_one.id)]
+    assert [r["id"] for r in records if r["kind"] == "inspection"] == [str(planned.id)]
+    assert {r["kind"] for r in records} >= {"region", "estate", "company", "checklist_item"}
 
 
 def test_a_changed_scope_asks_the_tablet_to_bootstrap_again(client, city):

@@ -10,7 +10,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from server.domain.database import current_change_number
-from server.domain.models import Device, Finding, FindingStatus, Inspection, PhotoLink, ScopeExit
+from server.domain.models import (
+    Answer,
+    Company,
+    Device,
+    Estate,
+    Finding,
+    FindingStatus,
+    Inspection,
+    InspectionStatus,
+    Notice,
+    NoticeStatus,
+    PhotoLink,
+    Rectification,
+    Revisit,
+    RevisitStatus,
+    ScopeExit,
+)
 from server.domain.sync.records import KIND_OF_TABLE, MODELS, scoped_query, to_record, tombstone
 from server.domain.sync.scope import Scope
 from server.extensions import db
@@ -73,20 +89,52 @@ def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullP
 
 
 def bootstrap_records(scope: Scope, batch: int = 500) -> tuple[int, Iterator[dict[str, Any]]]:
-    """(cursor, records) for a new tablet: every live row in scope, without closed findings."""
+    """(cursor, records) for a new tablet: what an inspector works with, not the archive.
+
+    Open findings with their notices, reports, revisits and photos; unfinished inspections with
+    their answers; the estates, regions, companies and published checklists around them. The
+    history stays on the server; later pulls bring every change from `cursor` on.
+    """
     high = current_change_number(db.session)
+    live = _live_filters(scope)
 
     def records() -> Iterator[dict[str, Any]]:
         for kind in KIND_ORDER:
             model = MODELS[kind]
             query = scoped_query(kind, scope).where(model.deleted_at.is_(None), model.server_seq <= high)
-            if kind == "finding":
-                query = query.where(Finding.status != FindingStatus.CLOSED)
+            if kind in live:
+                query = query.where(live[kind])
             query = _with_loads(kind, query.order_by(model.server_seq))
             for row in db.session.scalars(query.execution_options(yield_per=batch)):
                 yield to_record(kind, row)
 
     return high, records()
+
+
+def _live_filters(scope: Scope) -> dict[str, sa.ColumnElement[bool]]:
+    open_findings = sa.select(Finding.id).where(
+        scope.region_filter(Finding.region_code), Finding.status != FindingStatus.CLOSED,
+        Finding.deleted_at.is_(None))
+    open_inspections = sa.select(Inspection.id).where(
+        scope.region_filter(Inspection.region_code),
+        Inspection.status.in_((InspectionStatus.PLANNED, InspectionStatus.IN_PROGRESS)))
+    open_answers = sa.select(Answer.id).where(Answer.inspection_id.in_(open_inspections))
+    open_reports = sa.select(Rectification.id).where(Rectification.finding_id.in_(open_findings))
+    pending_revisits = sa.select(Revisit.id).where(
+        scope.region_filter(Revisit.region_code), Revisit.status == RevisitStatus.PENDING)
+    companies = sa.select(Estate.company_id).where(scope.region_filter(Estate.region_code))
+    return {
+        "company": Company.id.in_(companies),
+        "inspection": Inspection.id.in_(open_inspections),
+        "answer": Answer.id.in_(open_answers),
+        "finding": Finding.id.in_(open_findings),
+        "notice": Notice.status == NoticeStatus.ISSUED,
+        "rectification": Rectification.id.in_(open_reports),
+        "revisit": Revisit.id.in_(pending_revisits),
+        "photo_link": PhotoLink.finding_id.in_(open_findings)
+        | PhotoLink.rectification_id.in_(open_reports) | PhotoLink.revisit_id.in_(pending_revisits)
+        | PhotoLink.answer_id.in_(open_answers),
+    }
 
 
 def remember_pull(device: Device, scope: Scope, cursor: int) -> None:
