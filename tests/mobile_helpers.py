@@ -6,6 +6,7 @@ tablets â€” in this process or in a subprocess running `python -m mobile.cli` â€
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -115,3 +116,84 @@ def server_counts(app) -> dict[str, int]:
             sa.text("SELECT count(*) FROM finding WHERE deleted_at IS NULL")).scalar()
         db.session.remove()
     return out
+
+
+class FlakyProxy:
+    """A TCP proxy on 127.0.0.1 that cuts some connections after a random number of bytes and
+    stalls others (longer than the client's read timeout), like a bad mobile network."""
+
+    def __init__(self, upstream_port: int, seed: int = 0, cut_rate: float = 0.3, max_cut: int = 200_000,
+                 stall_rate: float = 0.1, stall_seconds: float = 2.0) -> None:
+        import random
+        import socket
+
+        self.upstream_port = upstream_port
+        self.rng = random.Random(seed)
+        self.cut_rate, self.max_cut = cut_rate, max_cut
+        self.stall_rate, self.stall_seconds = stall_rate, stall_seconds
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.cuts = self.stalls = self.connections = 0
+        self._sockets: list = []
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        import socket
+
+        while not self._closed.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            with self._lock:
+                self.connections += 1
+                budget = self.rng.randrange(1, self.max_cut) if self.rng.random() < self.cut_rate else None
+                stall = self.rng.random() < self.stall_rate
+                self.cuts += budget is not None
+                self.stalls += stall
+                self._sockets += [client, upstream]
+            state = {"left": budget}
+            for src, dst, delay in ((client, upstream, False), (upstream, client, stall)):
+                threading.Thread(target=self._pump, args=(src, dst, state, delay, client, upstream),
+                                 daemon=True).start()
+
+    def _pump(self, src, dst, state, stall, *both) -> None:
+        import time
+
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if stall:
+                    time.sleep(self.stall_seconds)
+                    stall = False
+                with self._lock:
+                    if state["left"] is not None:
+                        if len(data) >= state["left"]:
+                            data = data[: state["left"]]
+                            state["left"] = 0
+                        else:
+                            state["left"] -= len(data)
+                dst.sendall(data)
+                if state["left"] == 0:
+                    break
+        except OSError:
+            pass
+        for sock in both:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def close(self) -> None:
+        self._closed.set()
+        self.listener.close()
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()

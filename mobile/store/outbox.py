@@ -122,6 +122,8 @@ class Outbox:
                 if skip_photo_links_waiting and record.kind == "photo_link" and \
                         not self.store.photos.is_uploaded(record.data.get("photo_sha256", "")):
                     continue
+                if record.kind == "revisit" and self._revisit_photos_waiting(record.id):
+                    continue  # a revisit's result goes with its after-photos, not before them
                 chosen.append((row["seq"], wire_record(record, json.loads(row["fields"]))))
             if not chosen:
                 return None
@@ -136,6 +138,12 @@ class Outbox:
                 [(batch_id, seq) for seq, _wire in chosen],
             )
             return Batch(batch_id, body, len(chosen))
+
+    def _revisit_photos_waiting(self, revisit_id: str) -> bool:
+        for link in self.store.records.find("photo_link", revisit_id=revisit_id):
+            if not link.on_server and not self.store.photos.is_uploaded(link.get("photo_sha256", "")):
+                return True
+        return False
 
     def note_sent(self, batch_id: str) -> None:
         self.store.conn.execute(

@@ -122,6 +122,10 @@ class SyncEngine:
             report.photos_uploaded = self._phase("photos", photos.run, report)
             # Links deferred because their photo had not arrived go again now.
             second = self._phase("push", push.run, report)
+            if first.accepted + first.conflicts + second.accepted + second.conflicts:
+                # What the server decided from our push (scores, closed findings, done
+                # revisits) comes back now rather than at the next sync.
+                report.pulled += self._phase("pull", pull.run, report)
         except PleaseUpdate as exc:
             self.store.set_meta("blocked_schema", SCHEMA_VERSION)
             self.ctx.report("failed", message=exc.message)
