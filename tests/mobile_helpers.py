@@ -197,3 +197,55 @@ class FlakyProxy:
         for sock in self._sockets:
             with contextlib.suppress(OSError):
                 sock.close()
+
+
+def kill_rounds(store: Store, rounds: int, seed: int = 2026, window: tuple[float, float] = (0.25, 1.2),
+                photos: int = 1, log_dir: Path | None = None) -> list[str]:
+    """Record a little more, start `python -m mobile.cli sync`, SIGKILL it at a random moment;
+    `rounds` times. Returns the phase each killed sync had reached ('' = not started)."""
+    import json
+    import random
+    import time
+
+    from mobile.fieldday import record_day
+
+    rng = random.Random(seed)
+    log_dir = log_dir or store.home.parent
+    reached = []
+    for n in range(rounds):
+        record_day(store, inspections=1, photos_per_inspection=photos, adhoc_findings=1,
+                   seed=seed * 1000 + n, photo_size=(1600, 1200))
+        store.close()
+        log = log_dir / f"kill-{n}.log"
+        with open(log, "w") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "mobile.cli", "--home", str(store.home), "sync", "--progress",
+                 "--retries", "3", "--backoff", "0.05"],
+                stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
+            time.sleep(rng.uniform(*window))
+            proc.kill()
+            proc.wait()
+        phase = ""
+        for line in log.read_text().splitlines():
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                phase = json.loads(line)["phase"]
+        reached.append(phase)
+    return reached
+
+
+def server_ids(app) -> dict[str, set[str]]:
+    out = {}
+    with app.app_context():
+        for table in ("inspection", "answer", "finding", "photo_link"):
+            out[table] = {str(v).replace("-", "") for v in db.session.execute(
+                sa.text(f"SELECT id FROM {table} WHERE deleted_at IS NULL")).scalars()}
+        out["photo"] = set(db.session.execute(sa.text("SELECT sha256 FROM photo WHERE stored")).scalars())
+        db.session.remove()
+    return out
+
+
+def local_ids(store: Store) -> dict[str, set[str]]:
+    out = {kind: {r.id.replace("-", "") for r in store.records.all(kind)}
+           for kind in ("inspection", "answer", "finding", "photo_link")}
+    out["photo"] = {row[0] for row in store.conn.execute("SELECT sha256 FROM photo")}
+    return out
