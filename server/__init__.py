@@ -43,6 +43,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.cli import register_commands
 
     app.register_blueprint(api_bp)
+    from server.web import init_web
+
+    init_web(app)
     register_commands(app)
     return app
 

@@ -1,0 +1,89 @@
+"""Login and logout with a session cookie; passwords are only ever compared to their hash."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from server.domain.accounts import verify_password
+from server.domain.models import Role, User
+from server.extensions import db
+from server.web import bp, login_manager
+from server.web.helpers import CsrfForm, SessionUser, me, now
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名 Username", validators=[DataRequired(), Length(max=50)])
+    password = PasswordField("密码 Password", validators=[DataRequired(), Length(max=200)])
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> SessionUser | None:
+    try:
+        user = db.session.get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+    # A deactivated account loses its open sessions on the next request.
+    return SessionUser(user) if user is not None and user.active else None
+
+
+def home_for(user: User) -> str:
+    if user.role == Role.COMPANY:
+        return url_for("web.company_notices")
+    if user.role == Role.INSPECTOR:
+        return url_for("web.revisits")
+    return url_for("web.estates")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """登录 Log in."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
+        if user is not None and user.active and verify_password(user, form.password.data):
+            login_user(SessionUser(user))
+            user.last_login_at = now()
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        # The same words whether the user exists or not.
+        error = "用户名或密码错误 (wrong username or password)"
+    elif request.method == "POST" and form.errors:
+        error = "请重新提交表单 (please submit the form again)"
+    return render_template("web/login.html", form=form, error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    """退出 Log out (a POST with the CSRF token, so no other site can log a user out)."""
+    form = CsrfForm()
+    if form.validate_on_submit():
+        logout_user()
+    return redirect(url_for("web.login"))
+
+
+@bp.get("/")
+def index():
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return redirect(url_for("web.login"))
+    return redirect(home_for(me()))

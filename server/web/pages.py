@@ -1,0 +1,230 @@
+"""Office pages: estates with open findings, issuing a notice, notices, revisits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from server.domain.finding_workflow import STATUS_LABELS, TRANSITIONS
+from server.domain.models import (
+    Escalation,
+    Estate,
+    Finding,
+    FindingStatus,
+    Notice,
+    PhotoLink,
+    PhotoRole,
+    Rectification,
+    Revisit,
+    RevisitStatus,
+    Role,
+    User,
+)
+from server.domain.rectification import company_credit, issue_notice, notice_findings, record_revisit_result
+from server.domain.rectification.access import can_see_estate, can_see_notice, estates_in_scope
+from server.domain.rectification.deadlines import DAY_KIND_LABELS, DayKind, default_days, local_date
+from server.domain.rectification.escalations import ESCALATION_LABELS
+from server.domain.rectification.revisits import pending_revisits
+from server.domain.rectification.settings import setting
+from server.extensions import db
+from server.web import bp
+from server.web.helpers import CsrfForm, get_or_404, me, now, refuse, roles_required
+
+S = FindingStatus
+OFFICE = (Role.SUPERVISOR, Role.ADMIN)
+FIELD = (Role.SUPERVISOR, Role.ADMIN, Role.INSPECTOR)
+OPEN_STATUSES = [s for s in FindingStatus if s != S.CLOSED]
+
+
+def photo_map(findings: list[Finding]) -> dict[uuid.UUID, dict[str, list[str]]]:
+    """finding id → {"before": [sha…], "after": [sha…]} so pages show them side by side."""
+    result: dict[uuid.UUID, dict[str, list[str]]] = {f.id: {"before": [], "after": []} for f in findings}
+    if not findings:
+        return result
+    rows = db.session.execute(
+        sa.select(PhotoLink.finding_id, PhotoLink.role, PhotoLink.photo_sha256)
+        .where(PhotoLink.finding_id.in_(list(result)), PhotoLink.deleted_at.is_(None))
+        .order_by(PhotoLink.created_at))
+    for finding_id, role, sha in rows:
+        bucket = result[finding_id]["before" if role == PhotoRole.EVIDENCE else "after"]
+        if sha not in bucket:
+            bucket.append(sha)
+    return result
+
+
+@bp.app_context_processor
+def _labels():
+    return {"status_labels": STATUS_LABELS, "local_date": local_date,
+            "escalation_labels": ESCALATION_LABELS, "day_kind_labels": DAY_KIND_LABELS}
+
+
+@bp.get("/estates")
+@roles_required(*FIELD)
+def estates():
+    """小区 Estates in my area with open findings, most first."""
+    scope = estates_in_scope(me()).subquery()
+    counts = (
+        sa.select(Estate, sa.func.count(Finding.id).label("open_count"))
+        .join(scope, scope.c.id == Estate.id)
+        .join(Finding, sa.and_(Finding.estate_id == Estate.id, Finding.status.in_(OPEN_STATUSES),
+                               Finding.deleted_at.is_(None)))
+        .group_by(Estate.id)
+        .order_by(sa.desc("open_count"), Estate.name)
+        .limit(500)
+    )
+    return render_template("web/estates.html", rows=db.session.execute(counts).all())
+
+
+@bp.get("/estates/<estate_id>")
+@roles_required(*FIELD)
+def estate(estate_id: str):
+    """一个小区的未销号问题 (with photos) and the form to issue a notice."""
+    estate = get_or_404(Estate, estate_id)
+    if not can_see_estate(me(), estate):
+        abort(404)
+    findings = db.session.scalars(
+        sa.select(Finding).where(Finding.estate_id == estate.id, Finding.status.in_(OPEN_STATUSES),
+                                 Finding.deleted_at.is_(None))
+        .order_by(Finding.found_at.desc())).all()
+    issuable = TRANSITIONS["issue_notice"].sources
+    defaults = {f.id: default_days(f) for f in findings}
+    notices = db.session.scalars(sa.select(Notice).where(Notice.estate_id == estate.id)
+                                 .order_by(Notice.issued_at.desc()).limit(20)).all()
+    return render_template("web/estate.html", estate=estate, findings=findings, photos=photo_map(findings),
+                           issuable=issuable, defaults=defaults, notices=notices, form=CsrfForm(),
+                           can_issue=me().role in OFFICE, default_kind=setting("DEADLINE_DAY_KIND"),
+                           day_kinds=list(DayKind))
+
+
+@bp.post("/estates/<estate_id>/notices")
+@roles_required(*OFFICE)
+def issue(estate_id: str):
+    """下发整改通知书 Issue a notice for the chosen findings."""
+    estate = get_or_404(Estate, estate_id)
+    if not can_see_estate(me(), estate):
+        abort(404)
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        abort(400, "CSRF token missing or invalid")
+    try:
+        ids = [uuid.UUID(v) for v in request.form.getlist("finding_id")]
+    except ValueError:
+        abort(400)
+    findings = db.session.scalars(sa.select(Finding).where(Finding.id.in_(ids))).all() if ids else []
+    due_dates: dict[uuid.UUID, date | None] = {}
+    try:
+        for finding in findings:
+            raw = request.form.get(f"due_{finding.id}", "").strip()
+            due_dates[finding.id] = date.fromisoformat(raw) if raw else None
+        notice = issue_notice(estate, findings, me(), now=now(), due_dates=due_dates,
+                              day_kind=request.form.get("day_kind") or None)
+    except ValueError as exc:  # TransitionRefused is a ValueError; so is a malformed date
+        refuse(exc)
+        return redirect(url_for("web.estate", estate_id=estate.id))
+    db.session.commit()
+    flash(f"已下发整改通知书 {notice.label} (notice issued)", "ok")
+    return redirect(url_for("web.notice", notice_id=notice.id))
+
+
+@bp.get("/notices")
+@roles_required(*FIELD)
+def notices():
+    """整改通知书 Notices in my area."""
+    scope = estates_in_scope(me()).with_only_columns(Estate.id)
+    rows = db.session.scalars(sa.select(Notice).where(Notice.estate_id.in_(scope))
+                              .order_by(Notice.issued_at.desc()).limit(200)).all()
+    return render_template("web/notices.html", notices=rows)
+
+
+def _visible_notice(notice_id: str) -> Notice:
+    notice = get_or_404(Notice, notice_id)
+    if not can_see_notice(me(), notice):
+        abort(404)  # another company's notice does not exist, as far as this user can tell
+    return notice
+
+
+@bp.get("/notices/<notice_id>")
+@login_required
+def notice(notice_id: str):
+    """一份整改通知书: its findings, before/after photos, replies, revisits, escalations."""
+    notice = _visible_notice(notice_id)
+    findings = notice_findings(notice)
+    ids = [f.id for f in findings]
+    rects = db.session.scalars(sa.select(Rectification).where(Rectification.finding_id.in_(ids))
+                               .order_by(Rectification.reported_at)).all() if ids else []
+    revisits = db.session.scalars(sa.select(Revisit).where(Revisit.finding_id.in_(ids))
+                                  .order_by(Revisit.created_at)).all() if ids else []
+    escalations = db.session.scalars(sa.select(Escalation).where(Escalation.finding_id.in_(ids))
+                                     .order_by(Escalation.decided_at)).all() if ids else []
+    by_finding = {f.id: {"rects": [], "revisits": [], "escalations": []} for f in findings}
+    for key, rows in (("rects", rects), ("revisits", revisits), ("escalations", escalations)):
+        for row in rows:
+            by_finding[row.finding_id][key].append(row)
+    reportable = TRANSITIONS["report_rectified"].sources
+    template = "web/company_notice.html" if me().role == Role.COMPANY else "web/notice.html"
+    credit = company_credit(notice.company_id) if notice.company_id else None
+    return render_template(template, notice=notice, findings=findings, photos=photo_map(findings),
+                           related=by_finding, reportable=reportable, credit=credit,
+                           users={u.id: u for u in _people(rects, revisits)})
+
+
+def _people(rects, revisits) -> list[User]:
+    ids = {r.reported_by_id for r in rects} | {v.inspector_id for v in revisits}
+    ids.discard(None)
+    return db.session.scalars(sa.select(User).where(User.id.in_(ids))).all() if ids else []
+
+
+@bp.get("/notices/<notice_id>/pdf")
+@login_required
+def notice_pdf(notice_id: str):
+    """整改通知书 PDF (A4), for printing and stamping."""
+    from server.documents import render_notice_pdf
+
+    notice = _visible_notice(notice_id)
+    pdf = render_notice_pdf(notice)
+    filename = f"notice-{notice.year}-{notice.number:04d}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@bp.get("/revisits")
+@roles_required(*FIELD)
+def revisits():
+    """回头看任务 My pending revisits (the tablet shows the same tasks)."""
+    user = me()
+    if user.role == Role.INSPECTOR:
+        rows = db.session.scalars(pending_revisits(user)).all()
+    else:
+        scope = estates_in_scope(user).with_only_columns(Estate.id)
+        rows = db.session.scalars(
+            sa.select(Revisit).join(Finding, Finding.id == Revisit.finding_id)
+            .where(Revisit.status == RevisitStatus.PENDING, Finding.estate_id.in_(scope))
+            .order_by(Revisit.due_at).limit(300)).all()
+    findings = [r.finding for r in rows]
+    return render_template("web/revisits.html", revisits=rows, photos=photo_map(findings), form=CsrfForm())
+
+
+@bp.post("/revisits/<revisit_id>")
+@roles_required(*FIELD)
+def revisit_result(revisit_id: str):
+    """记录回头看结果 Record a revisit's result from the web (when no tablet is at hand)."""
+    revisit = get_or_404(Revisit, revisit_id)
+    if not can_see_estate(me(), revisit.finding.estate):
+        abort(404)
+    if not CsrfForm().validate_on_submit():
+        abort(400, "CSRF token missing or invalid")
+    raw_due = request.form.get("new_due_on", "").strip()
+    try:
+        record_revisit_result(revisit, me(), request.form.get("result", ""), now=now(),
+                              note=request.form.get("note", "").strip()[:2000],
+                              new_due_on=date.fromisoformat(raw_due) if raw_due else None)
+    except ValueError as exc:
+        refuse(exc)
+        return redirect(url_for("web.revisits"))
+    db.session.commit()
+    flash("已记录回头看结果 (revisit recorded)", "ok")
+    return redirect(url_for("web.revisits"))

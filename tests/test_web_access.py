@@ -1,0 +1,95 @@
+"""Who sees what over HTTP: sessions, CSRF, roles, and one company never sees another's notice."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+
+from server.domain.models import Role
+from server.domain.rectification import issue_notice
+from server.extensions import db
+from tests.web_support import csrf_token, login, token_from
+
+MONDAY = datetime(2026, 3, 2, 2, 0)
+
+
+@pytest.fixture
+def two_companies(app, make):
+    office = make.office()
+    tree = make.region_tree(office)
+    other_district = make.region(office, tree["city"], name="别的区")
+    supervisor = make.user(office, Role.SUPERVISOR, region_id=tree["district"].id)
+    far_supervisor = make.user(office, Role.SUPERVISOR, region_id=other_district.id)
+    out = {"supervisor": supervisor.username, "far_supervisor": far_supervisor.username}
+    for key in ("ours", "theirs"):
+        company = make.company(office)
+        estate = make.estate(tree["community"], company)
+        finding = make.finding(estate, description=f"{key}的问题")
+        notice = issue_notice(estate, [finding], supervisor, now=MONDAY)
+        user = make.user(office, Role.COMPANY, company_id=company.id)
+        out[key] = {"user": user.username, "notice": str(notice.id), "finding": str(finding.id),
+                    "estate": str(estate.id), "label": notice.label}
+    db.session.commit()
+    return out
+
+
+def test_pages_need_a_login(client, two_companies):
+    for path in ("/estates", "/inbox", "/company/notices", f"/notices/{two_companies['ours']['notice']}"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_login_checks_the_password_and_logout_needs_the_token(client, two_companies):
+    assert login(client, two_companies["ours"]["user"], "wrong password").status_code == 401
+    assert client.get("/company/notices").status_code == 302
+    response = login(client, two_companies["ours"]["user"])
+    assert response.status_code == 302 and response.headers["Location"] == "/company/notices"
+    assert client.post("/logout").status_code == 302  # no token: still logged in
+    assert client.get("/company/notices").status_code == 200
+    client.post("/logout", data={"csrf_token": token_from(client, "/inbox")})
+    assert client.get("/company/notices").status_code == 302
+
+
+def test_login_refuses_a_forged_form(client, two_companies):
+    response = client.post("/login", data={"username": two_companies["ours"]["user"], "password": "x"})
+    assert response.status_code == 401
+    assert client.get("/company/notices").status_code == 302
+
+
+def test_a_company_never_sees_or_touches_another_companys_notice(client, two_companies):
+    ours, theirs = two_companies["ours"], two_companies["theirs"]
+    login(client, ours["user"])
+    listing = client.get("/company/notices").get_data(as_text=True)
+    assert ours["label"] in listing and theirs["notice"] not in listing
+    assert client.get(f"/notices/{ours['notice']}").status_code == 200
+    assert client.get(f"/notices/{theirs['notice']}").status_code == 404
+    assert client.get(f"/notices/{theirs['notice']}/pdf").status_code == 404
+    assert client.get(f"/company/findings/{theirs['finding']}/report").status_code == 404
+    token = token_from(client, f"/company/findings/{ours['finding']}/report")
+    response = client.post(f"/company/findings/{theirs['finding']}/report", data={
+        "csrf_token": token, "note": "伪造", "photos": (io.BytesIO(b"x"), "a.jpg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 404
+    # Office pages are not for companies at all.
+    assert client.get("/estates").status_code == 403
+    assert client.get(f"/estates/{theirs['estate']}").status_code == 403
+    response = client.post(f"/estates/{theirs['estate']}/notices", data={"csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_supervisors_see_only_their_area(client, two_companies):
+    login(client, two_companies["far_supervisor"])
+    assert client.get(f"/estates/{two_companies['ours']['estate']}").status_code == 404
+    assert client.get(f"/notices/{two_companies['ours']['notice']}").status_code == 404
+    assert two_companies["ours"]["label"] not in client.get("/notices").get_data(as_text=True)
+
+
+def test_issuing_needs_the_csrf_token(client, two_companies, make):
+    login(client, two_companies["supervisor"])
+    page = client.get(f"/estates/{two_companies['ours']['estate']}")
+    assert page.status_code == 200 and "下发整改通知书" in page.get_data(as_text=True)
+    response = client.post(f"/estates/{two_companies['ours']['estate']}/notices", data={"finding_id": "x"})
+    assert response.status_code == 400
+    csrf_token(page.get_data(as_text=True))
