@@ -54,6 +54,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # Per device, per process: a sync uses a handful of requests, a photo upload a few per MB.
         "DEVICE_RATE_PER_MINUTE": 600,
         "DEVICE_RATE_BURST": 200,
+        # Photos (docs/photos.md): "local" keeps them under PHOTO_DIR.
+        "PHOTO_STORE": "local",
+        "PHOTO_MAX_BYTES": 15 * 1024 * 1024,
+        "PHOTO_MAX_PIXELS": 50_000_000,
+        "PHOTO_MAX_CHUNK": 1024 * 1024,
     }
 
 

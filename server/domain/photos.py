@@ -1,0 +1,401 @@
+"""Photos: resumable, content-addressed uploads, the checks that make bytes a photo, who may see one.
+
+A photo's id is the lowercase hex SHA-256 of its bytes. Its row exists from the first chunk
+with `stored=False` and turns `stored=True` only when every byte has arrived, hashes to the id
+and opens as a real JPEG or PNG within the limits. Functions here flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from server.domain.audit import record_audit
+from server.domain.models import AuditEntry, Device, Photo, PhotoLink, User
+from server.domain.models.base import utcnow
+from server.domain.sync.scope import OutOfScope, scope_for
+from server.extensions import db
+from server.storage import OffsetMismatch, PhotoStore, Variant
+
+# Pillow only warns between Image.MAX_IMAGE_PIXELS and twice that; this process refuses
+# instead. Set once at import: warnings.catch_warnings() is not thread-safe.
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
+THUMB_EDGE = 320
+THUMB_QUALITY = 80
+UPLOAD_ACTION = "upload_photo"
+OPEN_FORMATS = ("JPEG", "PNG")
+# Pillow names a JPEG with extra pictures (some phone cameras) "MPO"; it is still a JPEG.
+FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"}
+# Cameras write EXIF times as local wall-clock time; without an offset tag, China's one zone.
+CHINA = timezone(timedelta(hours=8))
+
+
+def is_sha256(value: str) -> bool:
+    return bool(SHA256_PATTERN.fullmatch(value))
+
+
+@dataclass(frozen=True)
+class PhotoLimits:
+    max_bytes: int
+    max_pixels: int
+    max_chunk: int
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> PhotoLimits:
+        return cls(config["PHOTO_MAX_BYTES"], config["PHOTO_MAX_PIXELS"], config["PHOTO_MAX_CHUNK"])
+
+
+class PhotoRejected(ValueError):
+    """The bytes or the request cannot become a photo; `code` is stable, the message readable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    content_type: str
+    width: int  # as displayed, EXIF orientation applied
+    height: int
+    thumbnail: bytes  # JPEG
+    taken_at: datetime | None = None  # naive UTC
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class UploadStatus:
+    sha256: str
+    offset: int
+    complete: bool
+    photo: Photo | None = None  # set when complete
+    created: bool = False  # True only for the request that completed the upload
+
+
+# --- checking the bytes ------------------------------------------------------------------------
+
+
+def inspect_image(data: bytes, limits: PhotoLimits) -> ImageFacts:
+    """Prove `data` is a whole JPEG or PNG within the limits and make its thumbnail.
+
+    Raises PhotoRejected: photo_not_image (not JPEG/PNG, damaged, truncated) or
+    photo_too_many_pixels (over the pixel limit, decompression bombs included).
+    """
+    try:
+        with Image.open(io.BytesIO(data), formats=OPEN_FORMATS) as probe:
+            width, height = probe.size
+            content_type = FORMATS[probe.format]
+            _check_pixels(width, height, limits)
+            probe.verify()  # PNG: every chunk's CRC; cheap structural checks for JPEG
+        with Image.open(io.BytesIO(data), formats=OPEN_FORMATS) as img:
+            if content_type == "image/jpeg":
+                # Decode every byte of the stream, but scaled down in the IDCT: a truncated or
+                # damaged file still fails, while a 50 MP photo costs a few MB instead of 150.
+                img.draft(None, (THUMB_EDGE * 2, THUMB_EDGE * 2))
+            img.load()
+            exif = img.getexif()
+            taken_at, latitude, longitude = _exif_facts(exif)
+            thumbnail = _thumbnail(img)
+    except PhotoRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(limits) from None
+    except UnidentifiedImageError:
+        raise PhotoRejected("photo_not_image", "不是 JPEG 或 PNG 图片 (not a JPEG or PNG image)") from None
+    except Exception as exc:
+        # Hostile bytes reach Pillow's parsers, whose failures are OSError, SyntaxError,
+        # ValueError, struct.error, IndexError… none of them may become a server error.
+        raise PhotoRejected(
+            "photo_not_image", f"图片已损坏或不完整 (damaged or truncated image): {type(exc).__name__}"
+        ) from None
+    if exif.get(0x0112) in (5, 6, 7, 8):  # rotated a quarter turn: displayed sideways
+        width, height = height, width
+    return ImageFacts(content_type, width, height, thumbnail, taken_at, latitude, longitude)
+
+
+def _check_pixels(width: int, height: int, limits: PhotoLimits) -> None:
+    if width < 1 or height < 1 or width * height > limits.max_pixels:
+        raise _too_many_pixels(limits)
+
+
+def _too_many_pixels(limits: PhotoLimits) -> PhotoRejected:
+    return PhotoRejected(
+        "photo_too_many_pixels",
+        f"图片像素超过上限 {limits.max_pixels // 1_000_000} 百万 (more than {limits.max_pixels} pixels)",
+    )
+
+
+def _thumbnail(img: Image.Image) -> bytes:
+    # Shrink first, in the image's own mode where resampling works, so that rotating and
+    # flattening touch a 320 px image, never a 50 MP one.
+    if img.mode in ("1", "P", "PA"):
+        keeps_alpha = img.mode == "PA" or "transparency" in img.info
+        img = img.convert("RGBA" if keeps_alpha else "L" if img.mode == "1" else "RGB")
+    img.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS)
+    img = ImageOps.exif_transpose(img)
+    if img.mode in ("RGBA", "LA"):
+        flat = Image.new("RGB", img.size, (255, 255, 255))
+        flat.paste(img.convert("RGBA"), mask=img.getchannel("A"))
+        img = flat
+    out = io.BytesIO()
+    img.convert("RGB").save(out, "JPEG", quality=THUMB_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def _exif_facts(exif: Image.Exif) -> tuple[datetime | None, float | None, float | None]:
+    """Capture time and GPS position when the camera wrote them; anything odd is ignored."""
+    taken_at = latitude = longitude = None
+    with contextlib.suppress(Exception):
+        details = exif.get_ifd(0x8769)
+        raw = details.get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
+        if raw:
+            local = datetime.strptime(str(raw).strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+            zone = _exif_offset(details.get(0x9011)) or CHINA  # OffsetTimeOriginal
+            moment = local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+            if datetime(2000, 1, 1) <= moment <= utcnow() + timedelta(days=1):
+                taken_at = moment
+    with contextlib.suppress(Exception):
+        gps = exif.get_ifd(0x8825)
+        lat, lon = _degrees(gps[2], gps[1], "S"), _degrees(gps[4], gps[3], "W")
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            latitude, longitude = lat, lon
+    return taken_at, latitude, longitude
+
+
+def _exif_offset(raw: Any) -> timezone | None:
+    match = re.fullmatch(r"([+-])(\d{2}):(\d{2})", str(raw or "").strip("\x00 "))
+    if not match:
+        return None
+    sign = -1 if match[1] == "-" else 1
+    return timezone(sign * timedelta(hours=int(match[2]), minutes=int(match[3])))
+
+
+def _degrees(dms: Any, ref: Any, negative: str) -> float:
+    degrees, minutes, seconds = (float(part) for part in dms)
+    value = degrees + minutes / 60 + seconds / 3600
+    return -value if str(ref).strip("\x00 ").upper() == negative else value
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+
+def upload_status(store: PhotoStore, sha256: str) -> UploadStatus:
+    """Where an upload stands: the durable offset, or complete with the photo."""
+    photo = db.session.get(Photo, sha256)
+    if photo is not None and photo.stored:
+        return UploadStatus(sha256, photo.size, True, photo)
+    return UploadStatus(sha256, store.upload_offset(sha256), False)
+
+
+def begin_upload(sha256: str) -> Photo:
+    """The photo's row, made with stored=False if this is the first chunk anyone sends."""
+    photo = db.session.get(Photo, sha256)
+    if photo is not None:
+        return photo
+    insert = _dialect_insert()
+    # Two devices may send a first chunk at once: the second insert quietly does nothing.
+    db.session.execute(
+        insert(Photo.__table__)
+        .values(sha256=sha256, stored=False, size=0, content_type="image/jpeg",
+                created_at=utcnow(), updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+    return db.session.get(Photo, sha256)
+
+
+def _dialect_insert():
+    name = db.session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the project runs on these two
+        raise RuntimeError(f"unsupported database {name}")
+    return insert
+
+
+@contextlib.contextmanager
+def upload_lock(store: PhotoStore, sha256: str) -> Iterator[Photo]:
+    """Hold the photo's row (PostgreSQL: SELECT … FOR UPDATE) and the store's lock.
+
+    Always in this order, so two requests never wait on each other crosswise. The row lock
+    lasts until the caller's commit or rollback, which it must do inside this block. On SQLite
+    the row lock is a no-op and the store's lock alone keeps uploads apart.
+    """
+    photo = db.session.execute(
+        sa.select(Photo).where(Photo.sha256 == sha256).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    with store.lock(sha256):
+        # On SQLite the row was read before the wait: read it again, now that nobody else can
+        # change it (another upload may have finished while this one waited).
+        db.session.refresh(photo)
+        yield photo
+
+
+def receive_chunk(
+    store: PhotoStore,
+    photo: Photo,
+    start: int | None,
+    data: bytes,
+    total: int,
+    limits: PhotoLimits,
+    actor: User,
+    device: Device | None = None,
+) -> UploadStatus:
+    """Append one chunk at `start` (None: no bytes, only "finish at `total`"); finish at `total`.
+
+    Call inside `upload_lock`. Raises OffsetMismatch when `start` is not the stored offset,
+    PhotoRejected when the finished bytes are refused (the upload is then discarded).
+    """
+    sha256 = photo.sha256
+    if photo.stored:
+        return UploadStatus(sha256, photo.size, True, photo)
+    check_chunk_size(limits, total, len(data))
+    if start is None:
+        offset = store.upload_offset(sha256)
+        if offset != total:
+            raise OffsetMismatch(offset)
+    else:
+        if start + len(data) > total:
+            raise PhotoRejected("bad_content_range", "分块超出总长度 (chunk goes past the total)")
+        offset = store.append_upload(sha256, start, data)
+    if offset < total:
+        return UploadStatus(sha256, offset, False)
+    _finish_upload(store, photo, limits, actor, device)
+    return UploadStatus(sha256, photo.size, True, photo, created=True)
+
+
+def check_chunk_size(limits: PhotoLimits, total: int, length: int) -> None:
+    """Refuse a photo over the size limit, or a chunk over the chunk limit, before reading it."""
+    if total > limits.max_bytes:
+        raise PhotoRejected("photo_too_large", _too_large_message(limits))
+    if length > limits.max_chunk:
+        raise PhotoRejected("chunk_too_large", f"分块超过 {limits.max_chunk} 字节 (chunk too large)")
+
+
+def _too_large_message(limits: PhotoLimits) -> str:
+    mib = limits.max_bytes // (1024 * 1024)
+    return f"照片超过 {mib} MB 上限 (photo larger than {limits.max_bytes} bytes)"
+
+
+def _finish_upload(
+    store: PhotoStore, photo: Photo, limits: PhotoLimits, actor: User, device: Device | None
+) -> None:
+    with store.open_upload(photo.sha256) as received:
+        data = received.read()
+    try:
+        if hashlib.sha256(data).hexdigest() != photo.sha256:
+            raise PhotoRejected(
+                "photo_hash_mismatch",
+                "收到的字节与 SHA-256 不符，请从头重新上传"
+                " (bytes do not match the SHA-256; upload again from 0)",
+            )
+        facts = inspect_image(data, limits)
+    except PhotoRejected:
+        store.discard_upload(photo.sha256)
+        raise
+    store.put_thumbnail(photo.sha256, facts.thumbnail)
+    store.commit_upload(photo.sha256, facts.content_type)
+    _mark_stored(photo, len(data), facts)
+    record_audit(actor, UPLOAD_ACTION, photo,
+                 {"device_id": device.id if device else None, "size": len(data)},
+                 office_id=actor.office_id if actor else None)
+
+
+def _mark_stored(photo: Photo, size: int, facts: ImageFacts) -> None:
+    photo.size = size
+    photo.content_type = facts.content_type
+    photo.width, photo.height = facts.width, facts.height
+    photo.taken_at, photo.latitude, photo.longitude = facts.taken_at, facts.latitude, facts.longitude
+    photo.stored = True
+    db.session.flush()
+
+
+def add_photo(store: PhotoStore, data: bytes, limits: PhotoLimits, actor: User | None = None) -> Photo:
+    """Check and store a whole photo in one call (demo data, imports); returns its stored row.
+
+    The same checks as an upload; adding the same bytes twice returns the same row.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    if len(data) > limits.max_bytes:
+        raise PhotoRejected("photo_too_large", _too_large_message(limits))
+    photo = begin_upload(sha256)
+    if photo.stored:
+        return photo
+    facts = inspect_image(data, limits)
+    store.put_thumbnail(sha256, facts.thumbnail)
+    store.put_bytes(sha256, data, facts.content_type)
+    _mark_stored(photo, len(data), facts)
+    record_audit(actor, UPLOAD_ACTION, photo, {"size": len(data)},
+                 office_id=actor.office_id if actor else None)
+    return photo
+
+
+def ensure_thumbnail(store: PhotoStore, photo: Photo, limits: PhotoLimits) -> None:
+    """Make a missing thumbnail from the original (files written before thumbnails existed)."""
+    if store.exists(photo.sha256, Variant.THUMB):
+        return
+    with store.open(photo.sha256) as original:
+        facts = inspect_image(original.read(), limits)
+    store.put_thumbnail(photo.sha256, facts.thumbnail)
+
+
+def discard_abandoned_uploads(store: PhotoStore, older_than: timedelta) -> int:
+    """Delete uploads untouched for `older_than`; returns how many. The clients start again."""
+    cutoff = utcnow() - older_than
+    count = 0
+    for pending in list(store.pending_uploads()):
+        if pending.modified_at < cutoff:
+            with store.lock(pending.sha256):
+                store.discard_upload(pending.sha256)
+            count += 1
+    return count
+
+
+# --- who may see a photo -------------------------------------------------------------------------
+
+
+def photo_visible_to(user: User, sha256: str) -> bool:
+    """A user may see a photo they uploaded, or one linked to a live record their sync pulls.
+
+    The scope is the sync scope (server.domain.sync.scope): records whose region_code starts
+    with the user's region code; a user without a region sees the whole office.
+    """
+    uploaded = (
+        sa.select(AuditEntry.id)
+        .where(AuditEntry.entity == Photo.__tablename__, AuditEntry.entity_id == sha256,
+               AuditEntry.action == UPLOAD_ACTION, AuditEntry.actor_id == user.id)
+    )
+    try:
+        scope = scope_for(user)
+    except OutOfScope:
+        return bool(db.session.scalar(sa.select(sa.exists(uploaded))))
+    linked = sa.select(PhotoLink.id).where(
+        PhotoLink.photo_sha256 == sha256,
+        PhotoLink.deleted_at.is_(None),
+        scope.region_filter(PhotoLink.region_code),
+    )
+    return bool(db.session.scalar(sa.select(sa.or_(sa.exists(linked), sa.exists(uploaded)))))
+
+
+def readable_photo(user: User, sha256: str) -> Photo | None:
+    """The stored photo if this user may see it; None alike for absent and forbidden."""
+    photo = db.session.get(Photo, sha256)
+    if photo is None or not photo.stored or not photo_visible_to(user, sha256):
+        return None
+    return photo

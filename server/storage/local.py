@@ -1,0 +1,227 @@
+"""Photos as files on a local disk, sharded by the first hex digits of their SHA-256.
+
+    <root>/ab/cd/<sha256>.jpg          originals (.png for PNG)
+    <root>/thumbs/ab/cd/<sha256>.jpg   thumbnails
+    <root>/uploads/<sha256>.part       uploads in progress
+    <root>/locks/ab.lock               256 lock files shared by all photos (never deleted)
+
+Every finished file appears at its final path in one os.replace of a complete, fsync'd file,
+so a reader or a crash never sees half a photo there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from server.storage.base import (
+    CONTENT_TYPES,
+    OffsetMismatch,
+    PendingUpload,
+    PhotoStore,
+    StorageError,
+    Variant,
+    check_content,
+)
+
+_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+class LocalDiskStore(PhotoStore):
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    # --- paths -------------------------------------------------------------------------------
+
+    def _key(self, sha256: str) -> str:
+        # The domain checks keys already; this keeps a caller's mistake from naming any path.
+        if not isinstance(sha256, str) or not _KEY.fullmatch(sha256):
+            raise ValueError(f"not a lowercase hex SHA-256: {sha256!r}")
+        return sha256
+
+    def _shard(self, base: Path, sha256: str) -> Path:
+        return base / sha256[:2] / sha256[2:4]
+
+    def _original_candidates(self, sha256: str) -> list[Path]:
+        folder = self._shard(self.root, self._key(sha256))
+        return [folder / f"{sha256}.{ext}" for ext in CONTENT_TYPES.values()]
+
+    def _original_path(self, sha256: str, content_type: str) -> Path:
+        return self._shard(self.root, self._key(sha256)) / f"{sha256}.{CONTENT_TYPES[content_type]}"
+
+    def _thumb_path(self, sha256: str) -> Path:
+        return self._shard(self.root / "thumbs", self._key(sha256)) / f"{sha256}.jpg"
+
+    def _upload_path(self, sha256: str) -> Path:
+        return self.root / "uploads" / f"{self._key(sha256)}.part"
+
+    def _existing(self, sha256: str, variant: Variant) -> Path | None:
+        candidates = (
+            [self._thumb_path(sha256)] if variant == Variant.THUMB else self._original_candidates(sha256)
+        )
+        return next((path for path in candidates if path.is_file()), None)
+
+    # --- uploads -----------------------------------------------------------------------------
+
+    def upload_offset(self, sha256: str) -> int:
+        try:
+            return self._upload_path(sha256).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def append_upload(self, sha256: str, offset: int, data: bytes) -> int:
+        path = self._upload_path(sha256)
+        if offset == 0:
+            _ensure_dir(path.parent)
+        flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT if offset == 0 else 0)
+        try:
+            fd = os.open(path, flags, 0o640)
+        except FileNotFoundError:
+            raise OffsetMismatch(0) from None
+        try:
+            size = os.fstat(fd).st_size
+            if size != offset:
+                raise OffsetMismatch(size)
+            try:
+                _write_all(fd, data)
+                os.fdatasync(fd)
+            except OSError as exc:
+                # Whole chunk or nothing: a half-written chunk would be reported to nobody.
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, offset)
+                raise StorageError(f"could not keep the chunk: {exc}") from exc
+        finally:
+            os.close(fd)
+        if offset == 0:
+            _fsync_dir(path.parent)
+        return offset + len(data)
+
+    def open_upload(self, sha256: str) -> BinaryIO:
+        return open(self._upload_path(sha256), "rb")  # noqa: SIM115 (the caller closes it)
+
+    def discard_upload(self, sha256: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._upload_path(sha256).unlink()
+
+    def commit_upload(self, sha256: str, content_type: str) -> None:
+        source = self._upload_path(sha256)
+        target = self._original_path(sha256, content_type)
+        try:
+            _ensure_dir(target.parent)
+            # Each chunk was fdatasync'd when it arrived, so the renamed file is complete on disk.
+            os.replace(source, target)
+            _fsync_dir(target.parent)
+            _fsync_dir(source.parent)
+        except OSError as exc:
+            raise StorageError(f"could not commit {sha256}: {exc}") from exc
+
+    def pending_uploads(self) -> Iterator[PendingUpload]:
+        folder = self.root / "uploads"
+        if not folder.is_dir():
+            return
+        for entry in os.scandir(folder):
+            name, dot, ext = entry.name.partition(".")
+            if ext != "part" or not _KEY.fullmatch(name):
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                stat = entry.stat()
+                modified = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
+                yield PendingUpload(name, stat.st_size, modified)
+
+    @contextlib.contextmanager
+    def lock(self, sha256: str) -> Iterator[None]:
+        # flock (not fcntl record locks) also excludes other threads of this process, because
+        # every call opens its own file description.
+        path = self.root / "locks" / f"{self._key(sha256)[:2]}.lock"
+        _ensure_dir(path.parent)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    # --- finished photos ---------------------------------------------------------------------
+
+    def put_bytes(self, sha256: str, data: bytes, content_type: str) -> None:
+        check_content(self._key(sha256), data, content_type)
+        target = self._original_path(sha256, content_type)
+        if target.is_file() and target.stat().st_size == len(data):
+            return  # same name, same bytes: content addressing makes this a no-op
+        _atomic_write(target, data)
+
+    def put_thumbnail(self, sha256: str, data: bytes) -> None:
+        _atomic_write(self._thumb_path(sha256), data)
+
+    def open(self, sha256: str, variant: Variant = Variant.ORIGINAL) -> BinaryIO:
+        path = self._existing(sha256, variant)
+        if path is None:
+            raise FileNotFoundError(f"no {variant} for {sha256}")
+        return open(path, "rb")  # noqa: SIM115 (the caller closes it)
+
+    def exists(self, sha256: str, variant: Variant = Variant.ORIGINAL) -> bool:
+        return self._existing(sha256, variant) is not None
+
+    def delete(self, sha256: str) -> None:
+        for path in [*self._original_candidates(sha256), self._thumb_path(sha256), self._upload_path(sha256)]:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+    def local_path(self, sha256: str, variant: Variant = Variant.ORIGINAL) -> str | None:
+        path = self._existing(sha256, variant)
+        return str(path) if path else None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a created, renamed or removed directory entry survive a power cut."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _ensure_dir(path: Path) -> None:
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o750)
+        _fsync_dir(folder.parent)
+
+
+def _atomic_write(target: Path, data: bytes) -> None:
+    """Write a temporary file beside the target, fsync it, then rename it over the target."""
+    _ensure_dir(target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    try:
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, 0o640)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise StorageError(f"could not write {target.name}: {exc}") from exc
+        raise
+    _fsync_dir(target.parent)
