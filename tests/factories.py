@@ -286,3 +286,16 @@ def _csv_value(value: object) -> object:
     if isinstance(value, date):
         return f"{value.year}/{value.month}/{value.day}"
     return "" if value is None else value
+
+
+def photo_jpeg_bytes(width: int = 1280, height: int = 960, seed: int = 0) -> bytes:
+    """A JPEG the size of a tablet photo (~300 KB): jpeg_bytes with sensor-like noise over it."""
+    from PIL import ImageFilter
+
+    rng = random.Random(seed)
+    base = Image.open(io.BytesIO(jpeg_bytes(width, height, seed=seed, quality=95))).convert("RGB")
+    noise = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+    img = Image.blend(base, noise.filter(ImageFilter.GaussianBlur(0.6)), 0.3)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
