@@ -45,9 +45,21 @@ def photo_map(findings: list[Finding]) -> dict[uuid.UUID, dict[str, list[str]]]:
     result: dict[uuid.UUID, dict[str, list[str]]] = {f.id: {"before": [], "after": []} for f in findings}
     if not findings:
         return result
+    ids = list(result)
+    # A tablet links a photo to exactly one record: the finding, the company's report, or the
+    # revisit; all three belong on the finding's before/after rows.
+    rect_finding = sa.select(Rectification.finding_id).where(
+        Rectification.id == PhotoLink.rectification_id).scalar_subquery()
+    revisit_finding = sa.select(Revisit.finding_id).where(
+        Revisit.id == PhotoLink.revisit_id).scalar_subquery()
+    owner = sa.func.coalesce(PhotoLink.finding_id, rect_finding, revisit_finding)
     rows = db.session.execute(
-        sa.select(PhotoLink.finding_id, PhotoLink.role, PhotoLink.photo_sha256)
-        .where(PhotoLink.finding_id.in_(list(result)), PhotoLink.deleted_at.is_(None))
+        sa.select(owner, PhotoLink.role, PhotoLink.photo_sha256)
+        .where(PhotoLink.deleted_at.is_(None), sa.or_(
+            PhotoLink.finding_id.in_(ids),
+            PhotoLink.rectification_id.in_(
+                sa.select(Rectification.id).where(Rectification.finding_id.in_(ids))),
+            PhotoLink.revisit_id.in_(sa.select(Revisit.id).where(Revisit.finding_id.in_(ids)))))
         .order_by(PhotoLink.created_at))
     for finding_id, role, sha in rows:
         bucket = result[finding_id]["before" if role == PhotoRole.EVIDENCE else "after"]
