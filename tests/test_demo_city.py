@@ -181,6 +181,9 @@ def test_inspections_are_finished_scored_and_answer_every_item(city):
         assert inspection.status == InspectionStatus.FINISHED
         assert len(inspection.answers) == n_items
         assert Decimal(0) <= inspection.score <= Decimal(100)
+        # As the sync push stores it: max_score is the points of the applicable items.
+        applicable = sum(a.item.points for a in inspection.answers if a.result != AnswerResult.NA)
+        assert inspection.max_score == applicable
         assert len(inspection.inspectors) == 2
         failed = [a for a in inspection.answers if a.result == AnswerResult.FAIL]
         assert count(Finding, Finding.inspection_id == inspection.id) == len(failed)

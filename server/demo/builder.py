@@ -140,6 +140,7 @@ def build_demo_city(
     builder = _Builder(session, Path(photo_dir), options, progress or (lambda *_: None))
     orphaned: set[str] = set()
     try:
+        builder.check_schema()
         existing = session.scalar(sa.select(Office).where(Office.name == names.OFFICE_NAME))
         if existing is not None:
             if not options.replace:
@@ -151,8 +152,12 @@ def build_demo_city(
         report = builder.run()
         session.commit()
     except BaseException:
-        session.rollback()
-        builder.remove_written_files()
+        # A Ctrl-C in the middle of a statement can leave the connection unable to roll back
+        # cleanly; the photo files go whatever happens to the rollback.
+        try:
+            session.rollback()
+        finally:
+            builder.remove_written_files()
         raise
     _remove_unused_files(session, Path(photo_dir), orphaned)
     return report
@@ -370,7 +375,6 @@ class _Builder:
     # -- the whole build -----------------------------------------------------------------
 
     def run(self) -> DemoReport:
-        self._check_schema()
         self.progress(STAGE_CITY, 0, 5)
         self.office_id = self._office()
         self._regions()
@@ -389,7 +393,7 @@ class _Builder:
         return DemoReport(self.office_id, names.OFFICE_NAME, dict(self.counts), self.logins,
                           self.counts["photo"], self.today)
 
-    def _check_schema(self) -> None:
+    def check_schema(self) -> None:
         have = set(sa.inspect(self.session.connection()).get_table_names())
         if "estate" not in have or "office" not in have:
             raise DemoBuildError("数据库还没有建表，请先运行 xuncha db upgrade "
@@ -755,14 +759,14 @@ class _Builder:
                 if spec.category in focus:
                     p *= 2
             results.append((item, AnswerResult.FAIL if rng.random() < min(p, 0.6) else AnswerResult.PASS))
-        score, _applicable = compute_score((item.spec.points, result.value) for item, result in results)
+        score, applicable = compute_score((item.spec.points, result.value) for item, result in results)
         finished = _utc(finished_local)
         chunk.inspections.append(self.synced(
             rng, finished, id=inspection_id, office_id=self.office_id, region_code=estate.region_code,
             field_clocks={}, estate_id=estate.id,
             template_id=self.template_id, kind=kind, status=InspectionStatus.FINISHED,
             complaint_channel=channel, planned_for=_utc(_local_at(day, 8)), started_at=_utc(started_local),
-            finished_at=finished, score=score, max_score=Decimal("100.00"), note=note,
+            finished_at=finished, score=score, max_score=applicable, note=note,
             created_by_id=team[0][0]))
         chunk.inspectors.extend({"inspection_id": inspection_id, "user_id": user_id} for user_id, _ in team)
         step = duration / (len(results) + 1)
