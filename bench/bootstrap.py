@@ -31,9 +31,9 @@ from server.extensions import db  # noqa: E402
 
 def street_with_about(target: int) -> Region:
     streets = db.session.scalars(sa.select(Region).where(Region.level == RegionLevel.STREET)).all()
+    street_code = sa.func.substr(Estate.region_code, sa.literal_column("1"), sa.literal_column("9"))
     counts = dict(db.session.execute(
-        sa.select(sa.func.substr(Estate.region_code, 1, 9), sa.func.count()).group_by(
-            sa.func.substr(Estate.region_code, 1, 9))).all())
+        sa.select(street_code, sa.func.count()).group_by(street_code)).all())
 
     def size(street: Region) -> int:
         return sum(n for code, n in counts.items() if code.startswith(street.code))
