@@ -105,7 +105,7 @@ def inspect_image(data: bytes, limits: PhotoLimits) -> ImageFacts:
             if content_type == "image/jpeg":
                 # Decode every byte of the stream, but scaled down in the IDCT: a truncated or
                 # damaged file still fails, while a 50 MP photo costs a few MB instead of 150.
-                img.draft(None, (THUMB_EDGE * 2, THUMB_EDGE * 2))
+                img.draft(None, (THUMB_EDGE, THUMB_EDGE))
             img.load()
             exif = img.getexif()
             taken_at, latitude, longitude = _exif_facts(exif)

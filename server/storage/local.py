@@ -79,7 +79,7 @@ class LocalDiskStore(PhotoStore):
     def append_upload(self, sha256: str, offset: int, data: bytes) -> int:
         path = self._upload_path(sha256)
         if offset == 0:
-            _ensure_dir(path.parent)
+            _ensure_dir(path.parent, durable=False)
         flags = os.O_WRONLY | os.O_APPEND | (os.O_CREAT if offset == 0 else 0)
         try:
             fd = os.open(path, flags, 0o640)
@@ -99,8 +99,8 @@ class LocalDiskStore(PhotoStore):
                 raise StorageError(f"could not keep the chunk: {exc}") from exc
         finally:
             os.close(fd)
-        if offset == 0:
-            _fsync_dir(path.parent)
+        # The new name is not fsync'd into uploads/: a crash that loses it only sends the
+        # tablet back to offset 0, as the offset is always read from the file itself.
         return offset + len(data)
 
     def open_upload(self, sha256: str) -> BinaryIO:
@@ -117,8 +117,7 @@ class LocalDiskStore(PhotoStore):
             _ensure_dir(target.parent)
             # Each chunk was fdatasync'd when it arrived, so the renamed file is complete on disk.
             os.replace(source, target)
-            _fsync_dir(target.parent)
-            _fsync_dir(source.parent)
+            _fsync_dir(target.parent)  # durable before the database says "stored"
         except OSError as exc:
             raise StorageError(f"could not commit {sha256}: {exc}") from exc
 
@@ -158,7 +157,9 @@ class LocalDiskStore(PhotoStore):
         _atomic_write(target, data)
 
     def put_thumbnail(self, sha256: str, data: bytes) -> None:
-        _atomic_write(self._thumb_path(sha256), data)
+        # A thumbnail lost in a crash is made again from the original when asked for, so its
+        # name needs no directory fsync; its bytes still do, so it is never seen half-written.
+        _atomic_write(self._thumb_path(sha256), data, durable_name=False)
 
     def open(self, sha256: str, variant: Variant = Variant.ORIGINAL) -> BinaryIO:
         path = self._existing(sha256, variant)
@@ -195,7 +196,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _ensure_dir(path: Path) -> None:
+def _ensure_dir(path: Path, durable: bool = True) -> None:
     missing = []
     while not path.is_dir():
         missing.append(path)
@@ -203,12 +204,13 @@ def _ensure_dir(path: Path) -> None:
     for folder in reversed(missing):
         with contextlib.suppress(FileExistsError):
             folder.mkdir(mode=0o750)
-        _fsync_dir(folder.parent)
+        if durable:
+            _fsync_dir(folder.parent)
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
+def _atomic_write(target: Path, data: bytes, durable_name: bool = True) -> None:
     """Write a temporary file beside the target, fsync it, then rename it over the target."""
-    _ensure_dir(target.parent)
+    _ensure_dir(target.parent, durable_name)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
     try:
         try:
@@ -224,4 +226,5 @@ def _atomic_write(target: Path, data: bytes) -> None:
         if isinstance(exc, OSError):
             raise StorageError(f"could not write {target.name}: {exc}") from exc
         raise
-    _fsync_dir(target.parent)
+    if durable_name:
+        _fsync_dir(target.parent)
