@@ -1,0 +1,169 @@
+"""Photo upload benchmark against a real server on 127.0.0.1.
+
+Starts the app under waitress in a thread (SQLite file made with db.create_all(), photos in a
+temporary folder), pairs a device, uploads N photos of ~300 KB in 256 KiB chunks the way
+docs/photos.md tells a tablet to (status, then chunks), then "uploads" the same photos again.
+
+    .venv/bin/python bench/photo_upload.py [--photos 200] [--chunk-kib 256]
+
+Prints throughput, the bytes on the wire per photo byte (HTTP request/response lines, headers
+and bodies; TCP/IP framing not counted) and the requests a second upload costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from waitress import wasyncore  # noqa: E402
+from waitress.server import create_server  # noqa: E402
+
+from server import create_app  # noqa: E402
+from server.config import default_config  # noqa: E402
+from server.domain.models import Role  # noqa: E402
+from server.extensions import db  # noqa: E402
+from shared_schema import SCHEMA_VERSION  # noqa: E402
+from shared_schema.photos import chunk_range  # noqa: E402
+from tests import factories  # noqa: E402
+
+
+class Wire:
+    """Counts requests and estimates bytes on the wire in each direction."""
+
+    def __init__(self, session: requests.Session, host: str) -> None:
+        self.session, self.host = session, host
+        self.requests = 0
+        self.up = 0
+        self.down = 0
+
+    def send(self, method: str, url: str, **kwargs) -> requests.Response:
+        reply = self.session.request(method, url, **kwargs)
+        sent = reply.request
+        head = f"{sent.method} {sent.path_url} HTTP/1.1\r\nHost: {self.host}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in sent.headers.items()) + "\r\n"
+        body = sent.body or b""
+        self.up += len(head.encode()) + len(body if isinstance(body, bytes) else body.encode())
+        status = f"HTTP/1.1 {reply.status_code} {reply.reason}\r\n"
+        status += "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items()) + "\r\n"
+        self.down += len(status.encode()) + len(reply.content)
+        self.requests += 1
+        return reply
+
+    def reset(self) -> None:
+        self.requests = self.up = self.down = 0
+
+
+def upload(wire: Wire, base: str, data: bytes, chunk: int) -> None:
+    """A tablet's upload: ask where the server stands, send from there, chunk by chunk."""
+    digest = hashlib.sha256(data).hexdigest()
+    url = f"{base}/api/v1/photos/{digest}/upload"
+    status = wire.send("GET", url).json()
+    offset, complete = status["offset"], status["complete"]
+    while not complete:
+        piece = data[offset:offset + chunk]
+        reply = wire.send("PUT", url, data=piece, headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Range": chunk_range(offset, len(piece), len(data)).header(),
+        })
+        if reply.status_code not in (200, 201):
+            raise SystemExit(f"upload refused: {reply.status_code} {reply.text}")
+        body = reply.json()
+        offset, complete = body["offset"], body["complete"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--chunk-kib", type=int, default=256)
+    args = parser.parse_args()
+    chunk = args.chunk_kib * 1024
+
+    with tempfile.TemporaryDirectory(prefix="xuncha-bench-") as tmp:
+        app = create_app({
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "PHOTO_DIR": os.path.join(tmp, "photos"),
+            "SECRET_KEY": "bench",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            # The per-device limiter would otherwise set the pace (see the note printed below).
+            "DEVICE_RATE_PER_MINUTE": 10**9,
+            "DEVICE_RATE_BURST": 10**9,
+        })
+        with app.app_context():
+            db.create_all()
+            office = factories.office()
+            district = factories.region_tree(office)["district"]
+            user = factories.user(office, Role.INSPECTOR, region_id=district.id)
+            username = user.username
+            db.session.commit()
+
+        server = create_server(app, host="127.0.0.1", port=0, threads=4)
+        host = f"127.0.0.1:{server.effective_port}"
+        base = f"http://{host}"
+        serving = threading.Thread(target=server.run, daemon=True)
+        serving.start()
+        session = requests.Session()
+        try:
+            session.headers["X-Xuncha-Schema"] = str(SCHEMA_VERSION)
+            paired = session.post(f"{base}/api/v1/devices/pair", json={
+                "username": username, "password": factories.PASSWORD, "device_name": "bench"})
+            paired.raise_for_status()
+            session.headers["Authorization"] = f"Bearer {paired.json()['token']}"
+            wire = Wire(session, host)
+
+            print(f"making {args.photos} photos …", flush=True)
+            photos = [factories.photo_jpeg_bytes(seed=i) for i in range(args.photos)]
+            total = sum(len(p) for p in photos)
+
+            started = time.perf_counter()
+            for data in photos:
+                upload(wire, base, data, chunk)
+            elapsed = time.perf_counter() - started
+            first = (wire.requests, wire.up, wire.down)
+
+            wire.reset()
+            again_started = time.perf_counter()
+            for data in photos:
+                upload(wire, base, data, chunk)
+            again_elapsed = time.perf_counter() - again_started
+            again = (wire.requests, wire.up, wire.down)
+
+            sample = photos[len(photos) // 2]
+            check = session.get(f"{base}/api/v1/photos/{hashlib.sha256(sample).hexdigest()}")
+            assert check.content == sample, "a downloaded photo differs from the upload"
+        finally:
+            session.close()
+            # Closing every channel empties waitress's socket map, which ends server.run().
+            wasyncore.close_all(server._map)
+            serving.join(timeout=10)
+
+    mb = total / 1e6
+    print(f"photos: {args.photos}, {mb:.1f} MB, mean {total / args.photos / 1000:.0f} kB, "
+          f"chunks of {args.chunk_kib} KiB")
+    print(f"first upload:  {elapsed:.2f} s, {mb / elapsed:.1f} MB/s, {first[0]} requests "
+          f"({first[0] / args.photos:.1f} per photo)")
+    print(f"  wire up   {first[1] / 1e6:.2f} MB = {first[1] / total:.4f} × photo bytes "
+          f"(overhead {first[1] - total} B, {(first[1] - total) / args.photos:.0f} B per photo)")
+    print(f"  wire down {first[2] / 1e6:.3f} MB ({first[2] / args.photos:.0f} B per photo)")
+    print(f"re-upload of the same {args.photos}: {again[0]} requests "
+          f"({again[0] / args.photos:.0f} per photo), {again_elapsed:.2f} s, "
+          f"wire up {again[1] / 1e3:.1f} kB + down {again[2] / 1e3:.1f} kB")
+    rate, burst = app.config["DEVICE_RATE_PER_MINUTE"], app.config["DEVICE_RATE_BURST"]
+    defaults = default_config(tmp)
+    floor = max(0, first[0] - defaults["DEVICE_RATE_BURST"]) / (defaults["DEVICE_RATE_PER_MINUTE"] / 60)
+    print(f"note: limiter raised to {rate}/min (burst {burst}) here; with the defaults "
+          f"({defaults['DEVICE_RATE_PER_MINUTE']}/min, burst {defaults['DEVICE_RATE_BURST']}) "
+          f"these {first[0]} requests need at least {floor:.0f} s.")
+
+
+if __name__ == "__main__":
+    main()
