@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from server import create_app  # noqa: E402
 from server.demo import DemoOptions, build_demo_city  # noqa: E402
 from server.extensions import db  # noqa: E402
+from server.storage import get_photo_store  # noqa: E402
 
 SHOWN = ["region", "company", "estate", "user_account", "inspection", "answer", "finding", "notice",
          "revisit", "photo"]
@@ -35,13 +36,14 @@ def bench_one(url: str, workdir: Path, scale: int, photos: bool) -> tuple[float,
         db.drop_all()
         db.create_all()
         started = time.perf_counter()
-        report = build_demo_city(db.session, photo_dir,
+        report = build_demo_city(db.session, get_photo_store(app),
                                  DemoOptions(scale=scale, today=date(2026, 3, 16), photos=photos))
         seconds = time.perf_counter() - started
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
     photo_bytes = sum(p.stat().st_size for p in photo_dir.rglob("*.jpg")) if photo_dir.exists() else 0
+    # (originals and their thumbnails)
     return seconds, report.counts, photo_bytes
 
 

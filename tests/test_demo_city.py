@@ -25,7 +25,6 @@ from server.config import DEMO_PASSWORD
 from server.demo import DemoCityExistsError, DemoOptions, build_demo_city
 from server.demo.builder import STAGE_PHOTOS
 from server.demo.checklist_data import SECTIONS
-from server.demo.photos import photo_path
 from server.domain.accounts import verify_password
 from server.domain.credit_code import validate_credit_code
 from server.domain.models import (
@@ -51,6 +50,7 @@ from server.domain.models import (
 )
 from server.domain.models.base import SyncMixin
 from server.extensions import db
+from server.storage import Variant, get_photo_store
 from tests.conftest import _test_config, empty_all_tables
 
 TODAY = date(2026, 3, 16)
@@ -69,7 +69,7 @@ DIGEST_TABLES = [
 def city(_schema, database_url, tmp_path_factory):
     app = create_app(_test_config(database_url, tmp_path_factory.mktemp("demo_city")))
     with app.app_context():
-        report = build_demo_city(db.session, app.config["PHOTO_DIR"], SMALL)
+        report = build_demo_city(db.session, get_photo_store(app), SMALL)
         yield app, report
         db.session.remove()
         empty_all_tables(db.engine)
@@ -106,8 +106,14 @@ def _plain(value):
     return value
 
 
-def photo_files(photo_dir: str) -> set[Path]:
-    return {p for p in Path(photo_dir).rglob("*") if p.is_file()}
+def photo_files(app) -> set[Path]:
+    return {p for p in Path(app.config["PHOTO_DIR"]).rglob("*") if p.is_file() and "locks" not in p.parts}
+
+
+def stored_files(app, shas) -> set[Path]:
+    """Where the photo store keeps these photos: the original and its thumbnail."""
+    store = get_photo_store(app)
+    return {Path(store.local_path(sha, variant)) for sha in shas for variant in Variant}
 
 
 def test_city_has_the_shape_of_a_prefecture_city(city):
@@ -217,17 +223,22 @@ def test_photos_are_real_jpegs_named_by_their_hash(city):
     app, _ = city
     photos = db.session.scalars(sa.select(Photo)).all()
     assert len(photos) == SMALL.photo_limit
-    expected = {photo_path(app.config["PHOTO_DIR"], p.sha256) for p in photos}
-    assert photo_files(app.config["PHOTO_DIR"]) == expected
+    assert photo_files(app) == stored_files(app, [p.sha256 for p in photos])
+    store = get_photo_store(app)
     for photo in photos:
-        data = photo_path(app.config["PHOTO_DIR"], photo.sha256).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == photo.sha256 and len(data) == photo.size
+        path = Path(store.local_path(photo.sha256))
+        assert path.relative_to(app.config["PHOTO_DIR"]).parts[:2] == (photo.sha256[:2], photo.sha256[2:4])
+        data = path.read_bytes()
+        assert path.name == f"{photo.sha256}.jpg" and hashlib.sha256(data).hexdigest() == photo.sha256
+        assert len(data) == photo.size and photo.stored
         with Image.open(io.BytesIO(data)) as img:
             assert img.format == "JPEG" and img.size == (photo.width, photo.height)
             assert 640 <= max(img.size) <= 1280
         link = db.session.scalar(sa.select(PhotoLink).where(PhotoLink.photo_sha256 == photo.sha256))
         estate = db.session.get(Finding, link.finding_id).estate
         assert abs(photo.latitude - estate.latitude) < 0.01 and abs(photo.longitude - estate.longitude) < 0.01
+        # The EXIF capture time read back by the server's check is when the finding was made.
+        assert abs(photo.taken_at - db.session.get(Finding, link.finding_id).found_at) < timedelta(seconds=1)
         assert link.region_code == estate.region_code
 
 
@@ -247,7 +258,7 @@ def test_same_seed_builds_the_same_city_in_another_database(city, tmp_path):
     other = create_app(_test_config(f"sqlite:///{tmp_path / 'other.sqlite3'}", tmp_path))
     with other.app_context():
         db.create_all()
-        build_demo_city(db.session, other.config["PHOTO_DIR"], SMALL)
+        build_demo_city(db.session, get_photo_store(other), SMALL)
         assert city_digest() == expected
         db.session.remove()
         db.engine.dispose()
@@ -257,7 +268,7 @@ def test_building_twice_is_refused_in_one_line(city):
     app, _ = city
     before = city_digest()
     with pytest.raises(DemoCityExistsError, match="--replace"):
-        build_demo_city(db.session, app.config["PHOTO_DIR"], SMALL)
+        build_demo_city(db.session, get_photo_store(app), SMALL)
     result = app.test_cli_runner().invoke(args=["demo", "build", "--no-photos", "--today", "2026-03-16"])
     assert result.exit_code != 0
     assert "--replace" in result.output and len(result.output.strip().splitlines()) == 1
@@ -285,7 +296,7 @@ def test_city_estates_lists_a_district_with_open_findings(city):
 
 def test_interrupted_rebuild_leaves_database_and_photo_folder_as_they_were(city):
     app, _ = city
-    before, files_before = city_digest(), photo_files(app.config["PHOTO_DIR"])
+    before, files_before = city_digest(), photo_files(app)
     seen = []
 
     def interrupt(stage: str, done: int, total: int) -> None:
@@ -294,20 +305,20 @@ def test_interrupted_rebuild_leaves_database_and_photo_folder_as_they_were(city)
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        build_demo_city(db.session, app.config["PHOTO_DIR"],
+        build_demo_city(db.session, get_photo_store(app),
                         DemoOptions(seed=8, today=TODAY, months=2, photo_limit=10, replace=True), interrupt)
     assert STAGE_PHOTOS in seen
     assert city_digest() == before
-    assert photo_files(app.config["PHOTO_DIR"]) == files_before
+    assert photo_files(app) == files_before
 
 
 def test_replace_rebuilds_the_city_and_drops_unused_photo_files(city):
     app, _ = city
     old_names = set(db.session.scalars(sa.select(Estate.name)))
-    report = build_demo_city(db.session, app.config["PHOTO_DIR"],
+    report = build_demo_city(db.session, get_photo_store(app),
                              DemoOptions(seed=9, today=TODAY, months=2, photo_limit=4, replace=True))
     assert count(Office) == 1 and count(Estate) == 120 and report.counts["estate"] == 120
     assert set(db.session.scalars(sa.select(Estate.name))) != old_names
     shas = set(db.session.scalars(sa.select(Photo.sha256)))
     assert len(shas) == 4
-    assert photo_files(app.config["PHOTO_DIR"]) == {photo_path(app.config["PHOTO_DIR"], s) for s in shas}
+    assert photo_files(app) == stored_files(app, shas)

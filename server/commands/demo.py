@@ -16,6 +16,7 @@ from server.demo import DemoBuildError, DemoCityExistsError, DemoOptions, Login,
 from server.demo.names import OFFICE_NAME
 from server.domain.models import Office, User
 from server.extensions import db
+from server.storage import get_photo_store
 
 ROLE_LABEL = {"admin": "管理员", "supervisor": "督导组长", "inspector": "检查员", "company": "物业企业"}
 
@@ -51,7 +52,7 @@ def build(scale: int, seed: int, today, months: int, photos: bool, photo_limit: 
                           photos=photos, photo_limit=photo_limit, replace=replace)
     bar = _ProgressBars()
     try:
-        report = build_demo_city(db.session, current_app.config["PHOTO_DIR"], options, bar)
+        report = build_demo_city(db.session, get_photo_store(current_app), options, bar)
     except (DemoCityExistsError, DemoBuildError) as exc:
         raise UserError(str(exc)) from None
     finally:

@@ -13,6 +13,7 @@ Times are stored as naive UTC like everywhere else; the city lives in China Stan
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import uuid
@@ -21,15 +22,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session
 
 from server.config import DEMO_PASSWORD
 from server.demo import checklist_data, names
-from server.demo.photos import PhotoScene, photo_path, render_photo, store_photo_bytes
+from server.demo.photos import PhotoScene, render_photo
 from server.demo.wipe import delete_office_data
 from server.domain.accounts import hash_password, set_password
 from server.domain.credit_code import ALPHABET, make_credit_code
@@ -73,6 +74,8 @@ from server.domain.models import (
     User,
     inspection_inspector,
 )
+from server.domain.photos import PhotoLimits, inspect_image
+from server.storage import PhotoStore
 from shared_schema.scoring import compute_score
 
 LOCAL_OFFSET = timedelta(hours=8)  # China Standard Time, no daylight saving
@@ -119,7 +122,7 @@ class DemoReport:
     office_name: str
     counts: dict[str, int]
     logins: list[Login]
-    photos_written: int
+    photos_drawn: int
     today: date
 
 
@@ -129,15 +132,20 @@ def china_today() -> date:
 
 def build_demo_city(
     session: Session,
-    photo_dir: str | Path,
+    store: PhotoStore,
     options: DemoOptions = DemoOptions(),
     progress: ProgressFn | None = None,
+    limits: PhotoLimits | None = None,
 ) -> DemoReport:
-    """Build the demo city and commit; on any error or Ctrl-C, roll back and delete the photo
-    files this run wrote, so the database and photo folder are as they were."""
+    """Build the demo city and commit; on any error or Ctrl-C, roll back and delete the photos
+    this run put in the store, so the database and the photo store are as they were.
+
+    Photos pass the server's own check (`inspect_image`, within `limits`, by default the app's
+    PHOTO_* settings), which also makes their thumbnails."""
     if options.scale < 1 or options.months < 1:
         raise DemoBuildError("scale 和 months 必须至少为 1 (scale and months must be at least 1)")
-    builder = _Builder(session, Path(photo_dir), options, progress or (lambda *_: None))
+    limits = limits or PhotoLimits.from_config(current_app.config)
+    builder = _Builder(session, store, limits, options, progress or (lambda *_: None))
     orphaned: set[str] = set()
     try:
         builder.check_schema()
@@ -157,13 +165,13 @@ def build_demo_city(
         try:
             session.rollback()
         finally:
-            builder.remove_written_files()
+            builder.remove_added_photos()
         raise
-    _remove_unused_files(session, Path(photo_dir), orphaned)
+    _remove_unused_files(session, store, orphaned)
     return report
 
 
-def _remove_unused_files(session: Session, photo_dir: Path, shas: set[str]) -> None:
+def _remove_unused_files(session: Session, store: PhotoStore, shas: set[str]) -> None:
     """Files of photos the replaced city alone used, unless the new city drew the same bytes."""
     if not shas:
         return
@@ -173,8 +181,8 @@ def _remove_unused_files(session: Session, photo_dir: Path, shas: set[str]) -> N
         kept.update(session.scalars(
             sa.select(Photo.sha256).where(Photo.sha256.in_(ordered[start:start + 500]))
         ))
-    for sha in shas - kept:
-        photo_path(photo_dir, sha).unlink(missing_ok=True)
+    for sha in sorted(shas - kept):
+        store.delete(sha)
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:
@@ -331,16 +339,18 @@ SITE_CATEGORIES = {"消防通道占用", "车辆乱停放", "保洁不到位", "
 
 
 class _Builder:
-    def __init__(self, session: Session, photo_dir: Path, options: DemoOptions, progress: ProgressFn):
+    def __init__(self, session: Session, store: PhotoStore, limits: PhotoLimits, options: DemoOptions,
+                 progress: ProgressFn):
         self.session = session
-        self.photo_dir = photo_dir
+        self.store = store
+        self.limits = limits
         self.options = options
         self.progress = progress
         self.today = options.today or china_today()
         self.as_of = _utc(_local_at(self.today, 0))  # the start of today, local time
         self.start_day = self.today - timedelta(days=30 * options.months)
         self.born = _utc(_local_at(self.start_day - timedelta(days=14), 9))  # static rows' created_at
-        self.written: list[Path] = []
+        self.added: list[str] = []  # photos this run put in the store (not there before)
         self.counts: dict[str, int] = defaultdict(int)
         self.logins: list[Login] = []
         self.photo_candidates: list[_PhotoCandidate] = []
@@ -367,10 +377,10 @@ class _Builder:
         return {"id": _uuid(rng), "created_at": at, "updated_at": at, "deleted_at": None,
                 "server_seq": 0, **values}
 
-    def remove_written_files(self) -> None:
-        for path in self.written:
-            path.unlink(missing_ok=True)
-        self.written.clear()
+    def remove_added_photos(self) -> None:
+        for sha in self.added:
+            self.store.delete(sha)
+        self.added.clear()
 
     # -- the whole build -----------------------------------------------------------------
 
@@ -391,7 +401,7 @@ class _Builder:
         self._notice_sequences()
         self._audit()
         return DemoReport(self.office_id, names.OFFICE_NAME, dict(self.counts), self.logins,
-                          self.counts["photo"], self.today)
+                          self.counts["photo_link"], self.today)
 
     def check_schema(self) -> None:
         have = set(sa.inspect(self.session.connection()).get_table_names())
@@ -979,19 +989,12 @@ class _Builder:
                                candidate.estate.name, candidate.location, candidate.found_local, lat, lon,
                                candidate.inspector)
             data = render_photo(scene, photo_rng)
-            stored = store_photo_bytes(self.photo_dir, data)
-            if stored.created:
-                self.written.append(stored.path)
+            sha = hashlib.sha256(data).hexdigest()
             taken = candidate.found_local - LOCAL_OFFSET
-            if stored.sha256 not in photos:
-                width, height = _jpeg_size(data)
-                photos[stored.sha256] = {"sha256": stored.sha256, "content_type": "image/jpeg",
-                                         "size": len(data), "width": width, "height": height,
-                                         "taken_at": taken, "latitude": round(lat, 6),
-                                         "longitude": round(lon, 6), "stored": True,
-                                         "created_at": taken, "updated_at": taken}
+            if sha not in photos:
+                photos[sha] = self._store_photo(sha, data, taken)
             links.append(self.synced(photo_rng, taken, region_code=candidate.estate.region_code,
-                                     photo_sha256=stored.sha256, role=PhotoRole.EVIDENCE,
+                                     photo_sha256=sha, role=PhotoRole.EVIDENCE,
                                      finding_id=candidate.finding_id, answer_id=None, rectification_id=None,
                                      revisit_id=None,
                                      caption=f"{candidate.category}（{candidate.location}）"))
@@ -1000,6 +1003,19 @@ class _Builder:
         existing = self._existing_photos(list(photos))
         self.insert(Photo, [row for sha, row in photos.items() if sha not in existing])
         self.insert(PhotoLink, links)
+
+    def _store_photo(self, sha: str, data: bytes, taken: datetime) -> dict[str, Any]:
+        """Check the bytes as an upload would be checked, keep original and thumbnail, and
+        return the Photo row (capture time and place as read back from the EXIF)."""
+        facts = inspect_image(data, self.limits)
+        if not self.store.exists(sha):
+            self.added.append(sha)  # before writing: a Ctrl-C mid-write still cleans up
+        self.store.put_thumbnail(sha, facts.thumbnail)
+        self.store.put_bytes(sha, data, facts.content_type)
+        return {"sha256": sha, "content_type": facts.content_type, "size": len(data), "width": facts.width,
+                "height": facts.height, "taken_at": facts.taken_at or taken,
+                "latitude": _round(facts.latitude), "longitude": _round(facts.longitude), "stored": True,
+                "created_at": taken, "updated_at": taken}
 
     def _existing_photos(self, shas: list[str]) -> set[str]:
         found: set[str] = set()
@@ -1080,11 +1096,5 @@ def _organisation_check(body8: str) -> str:
     return "X" if check == 10 else "0" if check == 11 else str(check)
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
-    from io import BytesIO
-
-    from PIL import Image
-
-    with Image.open(BytesIO(data)) as img:
-        return img.size
-
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)

@@ -5,25 +5,21 @@ A photo is a simple street scene (sky, buildings with windows, ground) with a re
 category, estate and place, time, GPS. Text is Chinese when fontconfig finds a CJK font, and
 English with PIL's own font otherwise.
 
-`store_photo_bytes` is the minimal content-addressed disk store the demo needs; the sync API's
-photo store (server/storage) did not exist when this was written — switch to it once it does.
+Like a tablet's camera, the JPEG carries EXIF capture time (local, +08:00) and GPS position,
+so the server's own photo check (server.domain.photos.inspect_image) reads them back.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import io
-import os
 import random
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+from PIL.TiffImagePlugin import IFDRational
 
 SIZES = [(1280, 960), (1024, 768), (960, 1280), (800, 600), (768, 1024), (640, 480)]
 JPEG_QUALITY = 82
@@ -41,37 +37,6 @@ class PhotoScene:
     latitude: float
     longitude: float
     inspector: str
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    sha256: str
-    path: Path
-    created: bool  # False when a file with these bytes was already there
-
-
-def photo_path(photo_dir: str | os.PathLike, sha256: str) -> Path:
-    """Sharded path: ab/cd/<sha256>.jpg keeps directories small at 10^6 photos."""
-    return Path(photo_dir) / sha256[:2] / sha256[2:4] / f"{sha256}.jpg"
-
-
-def store_photo_bytes(photo_dir: str | os.PathLike, data: bytes) -> StoredFile:
-    """Write `data` under its SHA-256 unless already present; the write is atomic."""
-    sha = hashlib.sha256(data).hexdigest()
-    path = photo_path(photo_dir, sha)
-    if path.exists():
-        return StoredFile(sha, path, created=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".jpg", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return StoredFile(sha, path, created=True)
 
 
 @functools.cache
@@ -147,8 +112,27 @@ def render_photo(scene: PhotoScene, rng: random.Random) -> bytes:
     draw.rectangle([bx, by, bx + bw, by + bh], outline=(230, 30, 30), width=max(3, width // 200))
     _watermark(draw, scene, width, height)
     out = io.BytesIO()
-    img.save(out, "JPEG", quality=JPEG_QUALITY, optimize=False)
+    img.save(out, "JPEG", quality=JPEG_QUALITY, exif=_exif(scene))
     return out.getvalue()
+
+
+def _exif(scene: PhotoScene) -> Image.Exif:
+    exif = Image.Exif()
+    stamp = scene.taken_at_local.strftime("%Y:%m:%d %H:%M:%S")
+    exif[0x010F], exif[0x0110], exif[0x0132] = "Xuncha", "Demo camera", stamp  # Make, Model, DateTime
+    details = exif.get_ifd(0x8769)
+    details[0x9003], details[0x9011] = stamp, "+08:00"  # DateTimeOriginal, OffsetTimeOriginal
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = ("N" if scene.latitude >= 0 else "S"), _dms(scene.latitude)
+    gps[3], gps[4] = ("E" if scene.longitude >= 0 else "W"), _dms(scene.longitude)
+    return exif
+
+
+def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+    value = abs(value)
+    degrees, minutes = int(value), int(value * 60) % 60
+    seconds = round((value * 3600) % 60, 3)
+    return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(round(seconds * 1000), 1000)
 
 
 def _watermark(draw: ImageDraw.ImageDraw, scene: PhotoScene, width: int, height: int) -> None:
