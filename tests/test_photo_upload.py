@@ -7,10 +7,13 @@ import io
 import itertools
 import random
 import struct
+import subprocess
+import sys
 import threading
 import uuid
 import zlib
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -518,3 +521,21 @@ def test_unknown_and_unfinished_photos_are_not_found(client, tablet, photo):
     assert not can_see(client, tablet, sha(b"never uploaded"))
     put(client, tablet.headers, photo, 0, 1000)
     assert not can_see(client, tablet, sha(photo))
+
+
+def test_pillow_bomb_warning_is_an_error_outside_pytest_too(tmp_path):
+    """pytest turns every warning into an error; a server process must refuse on its own."""
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(png_bomb(10000, 10000))  # 100 MP: Pillow itself only warns
+    script = (
+        "import sys\n"
+        "from server.domain.photos import PhotoLimits, PhotoRejected, inspect_image\n"
+        "limits = PhotoLimits(15 << 20, 200_000_000, 1 << 20)  # our own limit out of the way\n"
+        "try:\n"
+        f"    inspect_image(open({str(bomb)!r}, 'rb').read(), limits)\n"
+        "except PhotoRejected as exc:\n"
+        "    print(exc.code)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.stdout.strip() == "photo_too_many_pixels", result.stderr
