@@ -32,6 +32,7 @@ from server.domain.models import (
     ChecklistItem,
     CommitteeStatus,
     Company,
+    Escalation,
     Estate,
     Finding,
     FindingStatus,
@@ -49,6 +50,7 @@ from server.domain.models import (
     User,
 )
 from server.domain.models.base import SyncMixin
+from server.domain.rectification.settings import escalation_rules
 from server.extensions import db
 from server.storage import Variant, get_photo_store
 from tests.conftest import _test_config, empty_all_tables
@@ -200,23 +202,40 @@ def test_inspections_are_finished_scored_and_answer_every_item(city):
 def test_finding_status_agrees_with_its_deadline(city):
     findings = db.session.scalars(sa.select(Finding)).all()
     statuses = {f.status for f in findings}
-    assert {FindingStatus.OPEN, FindingStatus.NOTIFIED, FindingStatus.OVERDUE,
-            FindingStatus.CLOSED} <= statuses
+    assert statuses == set(FindingStatus) - {FindingStatus.REOPENED}
     for finding in findings:
         item = db.session.get(ChecklistItem, finding.item_id)
         assert finding.category == item.category and finding.found_at < AS_OF
         if finding.status in (FindingStatus.OVERDUE, FindingStatus.ESCALATED):
             assert finding.due_at < AS_OF and finding.closed_at is None
+            assert_on_the_escalation_ladder(finding)
         elif finding.status in (FindingStatus.NOTIFIED, FindingStatus.RECTIFIED_REPORTED):
             assert finding.due_at >= AS_OF and finding.notice_id is not None
         elif finding.status == FindingStatus.OPEN:
             assert finding.due_at is None and finding.notice_id is None
         else:
             assert finding.closed_at is not None and finding.found_at < finding.closed_at < AS_OF
+            assert finding.next_escalation_at is None  # some closed only after an escalation
         if finding.notice_id is not None:
             notice = db.session.get(Notice, finding.notice_id)
             assert notice.company_id == finding.estate.company_id is not None
             assert finding.found_at < notice.issued_at < finding.due_at
+
+
+def assert_on_the_escalation_ladder(finding: Finding) -> None:
+    rules = escalation_rules()
+    taken = db.session.scalars(sa.select(Escalation).where(Escalation.finding_id == finding.id)
+                               .order_by(Escalation.decided_at)).all()
+    assert finding.escalation_step == len(taken)
+    assert (finding.status == FindingStatus.ESCALATED) == bool(taken)
+    for rule, escalation in zip(rules, taken, strict=False):
+        assert escalation.kind == rule.kind and escalation.credit_points == rule.credit_points
+        assert escalation.decided_at > finding.due_at + timedelta(days=rule.days_overdue)
+    if len(taken) < len(rules):
+        next_rule = rules[len(taken)]
+        assert finding.next_escalation_at == finding.due_at + timedelta(days=next_rule.days_overdue)
+    else:
+        assert finding.next_escalation_at is None
 
 
 def test_photos_are_real_jpegs_named_by_their_hash(city):

@@ -75,6 +75,7 @@ from server.domain.models import (
     inspection_inspector,
 )
 from server.domain.photos import PhotoLimits, inspect_image
+from server.domain.rectification.settings import EscalationRule, days_for_severity, escalation_rules
 from server.storage import PhotoStore
 from shared_schema.scoring import compute_score
 
@@ -316,10 +317,6 @@ CAMPAIGNS = {
     "lift": ("电梯安全专项检查", ["电梯维保不及时"]),
     "disclosure": ("物业服务信息公示专项检查", ["收支未公示", "收费信息未公示", "公共收益管理不规范"]),
 }
-SEVERITY_DAYS = {Severity.SEVERE: 3, Severity.MAJOR: 7, Severity.MINOR: 15}
-# The rectification loop's default ladder: (days overdue, step); a rung's credit points and note.
-ESCALATION_LADDER = ((7, EscalationKind.URGE), (14, EscalationKind.INTERVIEW), (28, EscalationKind.PENALTY))
-ESCALATION_POINTS = {EscalationKind.URGE: 2, EscalationKind.INTERVIEW: 5, EscalationKind.PENALTY: 10}
 ESCALATION_NOTES = {
     EscalationKind.URGE: "逾期未整改，发督办函",
     EscalationKind.INTERVIEW: "约谈企业项目负责人",
@@ -355,6 +352,7 @@ class _Builder:
         self.logins: list[Login] = []
         self.photo_candidates: list[_PhotoCandidate] = []
         self.notice_numbers: dict[int, int] = defaultdict(int)
+        self.ladder = escalation_rules()  # the office's configured ladder (督办 → 约谈 → 行政处罚)
 
     def rng(self, part: str) -> random.Random:
         return random.Random(f"{self.options.seed}:{self.options.scale}:{part}")
@@ -848,7 +846,7 @@ class _Builder:
                 order = [Severity.MINOR, Severity.MAJOR, Severity.SEVERE]
                 severity = order[max(0, min(2, order.index(severity) + rng.choice([-1, 1])))]
                 if severity != Severity(spec.severity):
-                    days = min(spec.days, SEVERITY_DAYS[severity])
+                    days = min(spec.days, days_for_severity(severity))  # as default_days() does
             found = seen["at"]
             finding_id = _uuid(rng)
             due_local = None
@@ -879,12 +877,13 @@ class _Builder:
                     status=RectificationStatus.ACCEPTED if fate.closed else RectificationStatus.SUBMITTED))
             if fate.revisit_trigger:
                 self._revisit(rng, chunk, scoped, fate, due_local, team)
-            for kind, decided in fate.escalations:
-                by_rule = kind == EscalationKind.URGE
+            for rule, decided in fate.escalations:
+                by_scheduler = rule.kind == EscalationKind.URGE  # later rungs a supervisor decides
                 chunk.escalations.append({
-                    "id": _uuid(rng), "finding_id": finding_id, "company_id": estate.company_id, "kind": kind,
-                    "decided_at": _utc(decided), "decided_by_id": None if by_rule else supervisor_id,
-                    "credit_points": ESCALATION_POINTS[kind], "note": ESCALATION_NOTES[kind],
+                    "id": _uuid(rng), "finding_id": finding_id, "company_id": estate.company_id,
+                    "kind": rule.kind, "decided_at": _utc(decided),
+                    "decided_by_id": None if by_scheduler else supervisor_id,
+                    "credit_points": rule.credit_points, "note": ESCALATION_NOTES.get(rule.kind, ""),
                     "created_at": _utc(decided), "updated_at": _utc(decided)})
             if spec.photo:
                 self.photo_candidates.append(_PhotoCandidate(
@@ -908,8 +907,8 @@ class _Builder:
 
         It follows the workflow: fixed and verified before the deadline, or reported and waiting
         for the revisit; past the deadline it is overdue, and each rung of the escalation ladder
-        (urge at 7 days overdue, interview at 14, penalty at 28) that fell due was taken, until
-        the company fixed it.
+        (by default urge at 7 days overdue, interview at 14, penalty at 28) that fell due was
+        taken, until the company fixed it.
         """
         today_start = _local_at(self.today, 0)
         latest = today_start - timedelta(hours=2)  # nothing happens after office hours yesterday
@@ -926,22 +925,23 @@ class _Builder:
             return _Fate(FindingStatus.NOTIFIED)
         overdue_days = (today_start - due).days
         on_time = 0.82 if estate.management_type == ManagementType.PROFESSIONAL else 0.7
-        if overdue_days < 7:
+        if overdue_days < self.ladder[0].days_overdue:
             on_time *= 0.6  # some of the latest deadlines are simply still being worked on
         if rng.random() < on_time:
             reported = issued + (min(due, latest) - issued) * rng.uniform(0.2, 0.9)
             closed = min(reported + timedelta(days=rng.uniform(0.5, 3)), latest + timedelta(hours=1))
             return _Fate(FindingStatus.CLOSED, reported, closed, revisit_trigger="reported")
         fate = _Fate(FindingStatus.OVERDUE, revisit_trigger="deadline")
-        for index, (days, kind) in enumerate(ESCALATION_LADDER):
-            rung = _local_at((due + timedelta(days=days)).date(), 9, rng.randrange(60))
+        for index, rule in enumerate(self.ladder):
+            # The scheduler takes a rung once due + days has passed: the next morning's work.
+            rung = _local_at((due + timedelta(days=rule.days_overdue + 1)).date(), 9, rng.randrange(60))
             if rung >= latest:
-                fate.next_escalation = due + timedelta(days=days)
+                fate.next_escalation = due + timedelta(days=rule.days_overdue)
                 return fate
             fate.status = FindingStatus.ESCALATED
-            fate.escalations.append((kind, rung))
-            following = (_local_at((due + timedelta(days=ESCALATION_LADDER[index + 1][0])).date(), 9)
-                         if index + 1 < len(ESCALATION_LADDER) else latest)
+            fate.escalations.append((rule, rung))
+            following = (_local_at((due + timedelta(days=self.ladder[index + 1].days_overdue + 1)).date(), 9)
+                         if index + 1 < len(self.ladder) else latest)
             if rng.random() < 0.6:  # the rung worked: the company fixed it before the next one
                 reported = rung + (min(following, latest) - rung) * rng.uniform(0.1, 0.8)
                 fate.status, fate.reported, fate.revisit_trigger = FindingStatus.CLOSED, reported, "reported"
@@ -1048,7 +1048,7 @@ class _Fate:
     reported: datetime | None = None
     closed: datetime | None = None
     revisit_trigger: str = ""
-    escalations: list[tuple[EscalationKind, datetime]] = field(default_factory=list)
+    escalations: list[tuple[EscalationRule, datetime]] = field(default_factory=list)
     next_escalation: datetime | None = None
 
 
