@@ -40,7 +40,7 @@ def demo() -> None:
 @click.option("--photos/--no-photos", default=True, show_default=True,
               help="为问题生成现场照片 (draw JPEG evidence photos for findings).")
 @click.option("--photo-limit", type=click.IntRange(0), default=1000, show_default=True,
-              help="最多为多少个问题生成照片，优先未销号问题；其余问题无照片。100 倍时约 6 万个问题，"
+              help="最多为多少个问题生成照片，优先未销号问题；其余问题无照片。100 倍时约 4 万个问题，"
                    "所以只是抽样 (at most this many findings get a photo, open ones first; at 100× "
                    "only a sample).")
 @click.option("--replace", is_flag=True,
