@@ -142,8 +142,10 @@ def main() -> None:
             assert check.content == sample, "a downloaded photo differs from the upload"
         finally:
             session.close()
-            # Closing every channel empties waitress's socket map, which ends server.run().
-            wasyncore.close_all(server._map)
+            # Stop the worker threads first (they pull the trigger after each reply), then
+            # close every channel from inside the loop thread: an empty map ends server.run().
+            server.task_dispatcher.shutdown()
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
             serving.join(timeout=10)
 
     mb = total / 1e6
