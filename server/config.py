@@ -51,9 +51,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "JSON_AS_ASCII": False,
-        # Per device, per process: a sync uses a handful of requests, a photo upload a few per MB.
-        "DEVICE_RATE_PER_MINUTE": 600,
-        "DEVICE_RATE_BURST": 200,
+        # Per device, per process. A sync of a day's work is a handful of requests plus about
+        # three per photo (status query and chunks): 1,000 photos must not be throttled, a
+        # tablet stuck in a loop must be.
+        "DEVICE_RATE_PER_MINUTE": 3000,
+        "DEVICE_RATE_BURST": 1500,
         # Photos (docs/photos.md): "local" keeps them under PHOTO_DIR.
         "PHOTO_STORE": "local",
         "PHOTO_MAX_BYTES": 15 * 1024 * 1024,

@@ -61,7 +61,9 @@ def region(office: Office, parent: Region | None = None, **kw) -> Region:
     if level is None:
         order = list(RegionLevel)
         level = order[order.index(parent.level) + 1] if parent else RegionLevel.CITY
-    code = kw.pop("code", None) or (parent.code if parent else "") + f"{n:03d}"
+    # Three digits a level keep a community within Region.code's 12 characters; each test starts
+    # from empty tables, so codes only need to differ inside one test.
+    code = kw.pop("code", None) or (parent.code if parent else "") + f"{n % 1000:03d}"
     return _save(
         Region(office_id=office.id, parent_id=parent.id if parent else None, level=level,
                code=code, name=kw.pop("name", f"{level.value}{n}"), **kw)
