@@ -163,3 +163,29 @@ def test_two_scheduler_processes_send_each_reminder_once(world, smtp, app, datab
     overdue_marks = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "mark_overdue"))
     assert overdue_marks == len(findings)
+
+
+def test_the_scheduler_thread_inside_the_server_does_the_work(world, smtp, app):
+    from datetime import timedelta
+
+    from server.domain.models.base import utcnow
+    from server.jobs import start_scheduler_thread
+
+    finding = world["make"].finding(world["estate"], reported_by_id=world["inspector"].id,
+                                    found_at=utcnow() - timedelta(days=20))
+    issue_notice(world["estate"], [finding], world["supervisor"], now=utcnow() - timedelta(days=20))
+    db.session.commit()
+    finding_id = finding.id
+    thread = start_scheduler_thread(app, interval=0.05)
+    try:
+        for _ in range(400):  # waits for the work, up to 20 s; never asserts on elapsed time
+            db.session.expire_all()
+            status = db.session.get(type(finding), finding_id).status
+            if status == FindingStatus.ESCALATED and len(smtp.sink.messages) >= 3:
+                break
+            thread.stop_event.wait(0.05)
+    finally:
+        thread.stop()
+    assert not thread.is_alive()
+    assert db.session.get(type(finding), finding_id).status == FindingStatus.ESCALATED  # 13 days overdue
+    assert len(smtp.sink.messages) >= 3
