@@ -177,3 +177,36 @@ def test_overdue_escalation_ladder_and_reopen(world):
     fresh = db.session.scalars(sa.select(Reminder).where(
         Reminder.cancelled_at.is_(None), Reminder.sent_at.is_(None))).all()
     assert {local_date(r.scheduled_at) for r in fresh} >= {date(2026, 4, 3), date(2026, 4, 4)}
+
+
+def test_concurrent_issuers_get_distinct_consecutive_numbers(app, world):
+    import threading
+
+    from server.domain.models import Finding, Notice, User
+
+    findings = _findings(world, 20)
+    ids = [f.id for f in findings]
+    supervisor_id, estate_id = world["supervisor"].id, world["estate"].id
+    db.session.commit()
+    barrier, errors = threading.Barrier(4), []
+
+    def issuer(mine):
+        with app.app_context():
+            try:
+                barrier.wait()
+                for finding_id in mine:
+                    finding = db.session.get(Finding, finding_id)
+                    issue_notice(finding.estate, [finding], db.session.get(User, supervisor_id), now=MONDAY)
+                    db.session.commit()
+            except Exception as exc:  # reported below, in the test's thread
+                errors.append(exc)
+                db.session.rollback()
+
+    threads = [threading.Thread(target=issuer, args=(ids[n::4],)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    numbers = sorted(db.session.scalars(sa.select(Notice.number).where(Notice.estate_id == estate_id)))
+    assert numbers == list(range(1, 21))
