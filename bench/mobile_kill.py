@@ -44,7 +44,7 @@ def main() -> int:
         pair(store, HttpTransport(url), username=username, password=factories.PASSWORD, server_url=url)
         SyncEngine(store, HttpTransport(url, store.get_meta("token"))).run()
         started = time.perf_counter()
-        reached = kill_rounds(store, args.rounds, seed=7, window=(0.2, 1.4), log_dir=tmp)
+        reached = kill_rounds(store, args.rounds, seed=7)
         SyncEngine(store, HttpTransport(url, store.get_meta("token"))).run()
         held, mine = server_ids(app), local_ids(store)
     print(f"{args.rounds} kills in {time.perf_counter() - started:.0f} s; phase reached when killed: "

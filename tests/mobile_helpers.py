@@ -199,10 +199,15 @@ class FlakyProxy:
                 sock.close()
 
 
-def kill_rounds(store: Store, rounds: int, seed: int = 2026, window: tuple[float, float] = (0.25, 1.2),
-                photos: int = 1, log_dir: Path | None = None) -> list[str]:
-    """Record a little more, start `python -m mobile.cli sync`, SIGKILL it at a random moment;
-    `rounds` times. Returns the phase each killed sync had reached ('' = not started)."""
+def kill_rounds(store: Store, rounds: int, seed: int = 2026, max_event: int = 14,
+                photos: int = 1) -> list[str]:
+    """Record a little more, start `python -m mobile.cli sync`, SIGKILL it at a random point;
+    `rounds` times. Returns the phase each killed sync had reached ('' = not started yet).
+
+    The point is chosen by progress, not by the clock: the sync is killed just after its k-th
+    progress event (k random; 0 = while it starts up), a random moment later, so the kills land
+    all over the sync however fast the machine is.
+    """
     import json
     import random
     import time
@@ -210,25 +215,30 @@ def kill_rounds(store: Store, rounds: int, seed: int = 2026, window: tuple[float
     from mobile.fieldday import record_day
 
     rng = random.Random(seed)
-    log_dir = log_dir or store.home.parent
     reached = []
     for n in range(rounds):
         record_day(store, inspections=1, photos_per_inspection=photos, adhoc_findings=1,
                    seed=seed * 1000 + n, photo_size=(1600, 1200))
         store.close()
-        log = log_dir / f"kill-{n}.log"
-        with open(log, "w") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "mobile.cli", "--home", str(store.home), "sync", "--progress",
-                 "--retries", "3", "--backoff", "0.05"],
-                stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
-            time.sleep(rng.uniform(*window))
-            proc.kill()
-            proc.wait()
+        target = rng.randint(0, max_event)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mobile.cli", "--home", str(store.home), "sync", "--progress",
+             "--retries", "3", "--backoff", "0.05"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
         phase = ""
-        for line in log.read_text().splitlines():
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                phase = json.loads(line)["phase"]
+        if target == 0:
+            time.sleep(rng.uniform(0, 0.6))
+        else:
+            for seen, line in enumerate(proc.stderr, 1):
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    phase = json.loads(line)["phase"]
+                if seen >= target:
+                    time.sleep(rng.uniform(0, 0.03))
+                    break
+        proc.kill()
+        proc.wait()
+        proc.stderr.close()
         reached.append(phase)
     return reached
 
