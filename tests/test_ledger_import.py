@@ -572,3 +572,17 @@ def test_the_template_example_row_imports_cleanly(city):
     report = import_ledger(out.getvalue(), office, filename="模板.xlsx")
     assert report.ok, [p.line() for p in report.errors]
     assert report.estates.created == 1 and report.companies.created == 1
+
+
+def test_a_large_import_reports_its_progress_by_stage(city):
+    office, regions = city
+    seen: list[tuple[str, int, int]] = []
+    report = run(factories.ledger_rows(regions, 1200), office,
+                 progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert report.ok and report.applied
+    stages = [stage for stage, _, _ in seen]
+    assert stages[0].startswith("校验") and stages[-1].startswith("写入")
+    for stage in set(stages):
+        steps = [(done, total) for s, done, total in seen if s == stage]
+        assert [d for d, _ in steps] == sorted(d for d, _ in steps)
+        assert steps[-1][0] == steps[-1][1]

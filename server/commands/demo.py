@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -11,6 +9,7 @@ from flask.cli import with_appcontext
 
 from server.cli import UserError
 from server.commands.city import pad
+from server.commands.progress import StageProgressBars
 from server.config import DEMO_PASSWORD
 from server.demo import DemoBuildError, DemoCityExistsError, DemoOptions, Login, build_demo_city
 from server.demo.names import OFFICE_NAME
@@ -50,7 +49,7 @@ def build(scale: int, seed: int, today, months: int, photos: bool, photo_limit: 
     """构建演示城市 Build the demo city in one transaction (Ctrl-C leaves nothing behind)."""
     options = DemoOptions(scale=scale, seed=seed, today=today.date() if today else None, months=months,
                           photos=photos, photo_limit=photo_limit, replace=replace)
-    bar = _ProgressBars()
+    bar = StageProgressBars()
     try:
         report = build_demo_city(db.session, get_photo_store(current_app), options, bar)
     except (DemoCityExistsError, DemoBuildError) as exc:
@@ -99,28 +98,3 @@ def _echo_logins(logins: list[Login], per_role: int = 8) -> None:
     for role, count in hidden.items():
         click.echo(f"  … 另有 {count} 个{ROLE_LABEL.get(role, role)}账号 (and {count} more {role} logins: "
                    "xuncha demo logins)")
-
-
-class _ProgressBars:
-    """One click progress bar per stage, on stderr; the builder calls it as progress(stage, done, total)."""
-
-    def __init__(self) -> None:
-        self.stage: str | None = None
-        self.bar = None
-        self.done = 0
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != self.stage:
-            self.close()
-            self.stage, self.done = stage, 0
-            self.bar = click.progressbar(length=max(total, 1), label=stage, file=sys.stderr,
-                                         show_pos=True).__enter__()
-        if done > self.done:
-            self.bar.update(done - self.done)
-            self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-            self.stage = None

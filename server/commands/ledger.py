@@ -11,8 +11,10 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.cli import UserError
+from server.commands.progress import StageProgressBars
 from server.domain.ledger import LedgerFileError, import_ledger, write_template
 from server.domain.models import Office, Region
+from server.domain.progress import no_progress
 from server.extensions import db
 
 SHOWN_PROBLEMS = 50
@@ -38,8 +40,11 @@ def ledger() -> None:
 def import_command(file: Path, office_name: str | None, dry_run: bool, as_json: bool) -> None:
     """导入小区台账 .xlsx/.csv (import estates and companies from a ledger file)."""
     office = find_office(office_name)
+    bars = StageProgressBars()
     try:
-        report = import_ledger(file, office, dry_run=dry_run)
+        # Machine-readable output gets no progress lines mixed into it.
+        report = import_ledger(file, office, dry_run=dry_run, progress=no_progress if as_json else bars)
+        bars.close()
         if report.applied:
             db.session.commit()
         else:

@@ -18,7 +18,7 @@ import math
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -75,6 +75,7 @@ from server.domain.models import (
     inspection_inspector,
 )
 from server.domain.photos import PhotoLimits, inspect_image
+from server.domain.progress import ProgressFn
 from server.domain.rectification.settings import EscalationRule, days_for_severity, escalation_rules
 from server.storage import PhotoStore
 from shared_schema.scoring import compute_score
@@ -83,7 +84,6 @@ LOCAL_OFFSET = timedelta(hours=8)  # China Standard Time, no daylight saving
 BATCH = 2000
 CHUNK = 50  # inspections generated and written per step (and per progress tick)
 
-ProgressFn = Callable[[str, int, int], None]
 
 STAGE_CITY = "城市与小区 city"
 STAGE_HISTORY = "检查记录 inspections"

@@ -9,6 +9,7 @@ from server.domain.ledger.reader import LedgerSource, read_ledger
 from server.domain.ledger.report import LedgerReport
 from server.domain.ledger.validate import LedgerPlan, validate_ledger
 from server.domain.models import Company, Estate, Office, User
+from server.domain.progress import ProgressFn, no_progress
 from server.extensions import db
 
 
@@ -16,7 +17,12 @@ class LedgerNotValidError(ValueError):
     """apply_ledger was given a plan whose report has errors."""
 
 
-def apply_ledger(plan: LedgerPlan, actor: User | None = None) -> LedgerReport:
+STAGE_WRITE = "写入 (writing)"
+FLUSH_EVERY = 500
+
+
+def apply_ledger(plan: LedgerPlan, actor: User | None = None,
+                 progress: ProgressFn = no_progress) -> LedgerReport:
     """Create and update the planned companies and estates, flush, and write one audit entry.
 
     The caller owns the transaction: commit on success, roll back on any error. Every synced
@@ -36,7 +42,11 @@ def apply_ledger(plan: LedgerPlan, actor: User | None = None) -> LedgerReport:
             for key, value in planned.changes.items():
                 setattr(company, key, value)
         companies[code] = company
-    for planned in plan.estates:
+    for done, planned in enumerate(plan.estates, start=1):
+        if done % FLUSH_EVERY == 0:
+            # Flushing in steps shows honest progress; the caller's one transaction still holds.
+            db.session.flush()
+            progress(STAGE_WRITE, done, len(plan.estates))
         estate = planned.existing
         if estate is None:
             estate = Estate(office_id=office_id, region_id=planned.community.id, **planned.values)
@@ -55,21 +65,22 @@ def apply_ledger(plan: LedgerPlan, actor: User | None = None) -> LedgerReport:
         "companies": report.companies.to_dict(),
     }, office_id=office_id)
     db.session.flush()
+    progress(STAGE_WRITE, len(plan.estates), len(plan.estates))
     report.applied = True
     return report
 
 
 def import_ledger(source: LedgerSource, office: Office, actor: User | None = None, *,
                   filename: str | None = None, dry_run: bool = False,
-                  today: date | None = None) -> LedgerReport:
+                  today: date | None = None, progress: ProgressFn = no_progress) -> LedgerReport:
     """Read, check and (unless dry_run or the file has errors) write a ledger into `office`.
 
     Raises LedgerFileError when the file itself cannot be read; problems in rows come back in
     the report, and then nothing is written.
     """
     table = read_ledger(source, filename)
-    plan = validate_ledger(table, office, today=today)
+    plan = validate_ledger(table, office, today=today, progress=progress)
     plan.report.dry_run = dry_run
     if plan.report.ok and not dry_run:
-        apply_ledger(plan, actor)
+        apply_ledger(plan, actor, progress=progress)
     return plan.report

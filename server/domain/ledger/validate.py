@@ -28,6 +28,7 @@ from server.domain.ledger.columns import (
 from server.domain.ledger.reader import LedgerTable
 from server.domain.ledger.report import LedgerReport, Problem
 from server.domain.models import Company, Estate, ManagementType, Office, Region, RegionLevel
+from server.domain.progress import ProgressFn, no_progress
 from server.extensions import db
 
 # Mainland China, islands included, with a little margin.
@@ -274,12 +275,22 @@ class _Communities:
         return parent.name if parent else region.code
 
 
-def validate_ledger(table: LedgerTable, office: Office, today: date | None = None) -> LedgerPlan:
+STAGE_CHECK = "校验 (checking rows)"
+PROGRESS_STEP = 200
+
+
+def validate_ledger(table: LedgerTable, office: Office, today: date | None = None,
+                    progress: ProgressFn = no_progress) -> LedgerPlan:
     """Check the whole table; the plan's report lists every problem, the plan what to write."""
     checker = _Checker(table, office, today or date.today())
     if not checker.map_headers():
         return checker.plan
-    rows = [checker.parse_row(number, raw) for number, raw in table.rows]
+    rows = []
+    for number, raw in table.rows:
+        rows.append(checker.parse_row(number, raw))
+        if len(rows) % PROGRESS_STEP == 0:
+            progress(STAGE_CHECK, len(rows), len(table.rows))
+    progress(STAGE_CHECK, len(rows), len(table.rows))
     communities = _Communities(office)
     _place_estates(checker, rows, communities)
     _gather_companies(checker, rows)
