@@ -146,7 +146,9 @@ class Reminder(IdMixin, TimestampMixin, db.Model):
     body: Mapped[str] = mapped_column(sa.Text, default="")
     # When a worker may next try: scheduled_at at first, pushed forward by a claim (a lease, so
     # a crashed worker's claim runs out) and by the back-off after a failed delivery.
-    next_attempt_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime | None] = mapped_column(
+        default=lambda context: context.get_current_parameters()["scheduled_at"]
+    )
     claim_token: Mapped[str | None] = mapped_column(sa.String(36))
     # Set when the finding no longer needs the message (fixed, closed); a cancelled reminder is
     # kept, visible, never silently deleted.
