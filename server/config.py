@@ -22,10 +22,13 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_HOST": str,
     "MAIL_PORT": int,
     "MAIL_USE_TLS": bool,
+    "MAIL_USE_SSL": bool,
     "MAIL_USERNAME": str,
     "MAIL_PASSWORD": str,
     "MAIL_SENDER": str,
     "PASSWORD_HASH_METHOD": str,
+    "WEBHOOK_URL": str,
+    "WEBHOOK_SECRET": str,
 }
 
 
@@ -44,6 +47,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAIL_HOST": "127.0.0.1",
         "MAIL_PORT": 25,
         "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
         "MAIL_USERNAME": "",
         "MAIL_PASSWORD": "",
         "MAIL_SENDER": "xuncha@localhost",

@@ -13,13 +13,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from server.domain.models import Finding, Reminder, User
 from server.domain.models.base import utcnow
+from server.domain.photos import discard_abandoned_uploads
 from server.domain.rectification.escalations import (
     due_escalations,
     due_overdue,
@@ -36,6 +37,7 @@ from server.domain.rectification.reminders import (
 from server.domain.rectification.settings import setting
 from server.extensions import db
 from server.notify import deliver
+from server.storage import get_photo_store
 
 log = logging.getLogger("xuncha.jobs")
 
@@ -47,6 +49,7 @@ class TickReport:
     sent: int = 0
     failed: int = 0
     cancelled: int = 0
+    uploads_discarded: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -122,12 +125,23 @@ def _deliver_one(reminder_id, token: str, now: datetime, report: TickReport) -> 
     db.session.commit()
 
 
+# A tablet resumes an upload within hours; a partial file a week old belongs to a lost tablet.
+ABANDONED_UPLOAD_AGE = timedelta(days=7)
+
+
+def discard_uploads_step(_now: datetime) -> int:
+    """Free the disk held by photo uploads nobody came back to finish."""
+    return discard_abandoned_uploads(get_photo_store(current_app), ABANDONED_UPLOAD_AGE)
+
+
 def run_once(now: datetime | None = None) -> TickReport:
     """One tick: deadlines that passed, escalations that fell due, reminders to deliver.
     Call inside an app context; each step commits its own batches."""
     now = now or utcnow()
     report = TickReport()
-    for name, step in (("overdue", mark_overdue_step), ("escalated", escalate_step)):
+    steps = (("overdue", mark_overdue_step), ("escalated", escalate_step),
+             ("uploads_discarded", discard_uploads_step))
+    for name, step in steps:
         try:
             setattr(report, name, step(now))
         except Exception as exc:

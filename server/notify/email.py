@@ -24,9 +24,12 @@ def send_email(to: str, subject: str, body: str, headers: dict[str, str] | None 
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)
-    with smtplib.SMTP(config["MAIL_HOST"], int(config["MAIL_PORT"]),
-                      timeout=float(setting("SMTP_TIMEOUT_SECONDS"))) as smtp:
-        if config.get("MAIL_USE_TLS"):
+    # MAIL_USE_SSL: implicit TLS (port 465); MAIL_USE_TLS: STARTTLS on a plain port (587).
+    connect = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    extra = {"context": ssl.create_default_context()} if config.get("MAIL_USE_SSL") else {}
+    with connect(config["MAIL_HOST"], int(config["MAIL_PORT"]),
+                 timeout=float(setting("SMTP_TIMEOUT_SECONDS")), **extra) as smtp:
+        if config.get("MAIL_USE_TLS") and not config.get("MAIL_USE_SSL"):
             smtp.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
