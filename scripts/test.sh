@@ -106,7 +106,9 @@ run_suite() {  # name, then pytest arguments
     local name=$1 t0=$SECONDS
     shift
     say "pytest on $name"
-    "${xvfb[@]}" .venv/bin/pytest --junitxml="$reports/$name.xml" "$@"
+    # A test stuck for 5 minutes ends the run with every thread's stack, not CI's time limit.
+    "${xvfb[@]}" .venv/bin/pytest --timeout=300 --timeout-method=thread \
+        --junitxml="$reports/$name.xml" "$@"
     local rc=$?
     say "pytest on $name: exit $rc in $((SECONDS - t0)) s"
     return $rc
@@ -133,7 +135,8 @@ total = [0, 0, 0]
 for name in ("sqlite", "postgresql"):
     path = Path(sys.argv[1]) / f"{name}.xml"
     if not path.exists():
-        print(f"{name}: no report, pytest did not run")
+        print(f"{name}: pytest ended without a report (killed, timed out or could not start)")
+        total[1] += 1
         continue
     tests = failed = skipped = 0
     for suite in ET.parse(path).getroot().iter("testsuite"):
