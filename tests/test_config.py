@@ -233,7 +233,7 @@ def test_production_serve_with_a_demo_password_prints_one_line(migrated_instance
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_serve_answers_http_prints_the_demo_logins_and_stops_on_sigterm(migrated_instance):
+def test_serve_answers_http_prints_the_demo_logins_runs_the_scheduler_and_stops_on_sigterm(migrated_instance):
     with subprocess.Popen([str(XUNCHA), "serve", "--port", "0"], env=child_env(migrated_instance),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           stdin=subprocess.DEVNULL) as server:
@@ -244,6 +244,7 @@ def test_serve_answers_http_prints_the_demo_logins_and_stops_on_sigterm(migrated
             banner = read_until(lines, "demo-admin")
             url = next(word for line in banner for word in line.split() if word.startswith("http://"))
             assert any(DEMO_PASSWORD in line for line in banner)
+            read_until(lines, "定时任务")  # the scheduler runs inside the one-machine server
 
             answer = requests.get(url + "api/v1/health", timeout=30)
             assert answer.status_code == 200 and answer.json()["status"] == "ok"

@@ -1,4 +1,4 @@
-"""`xuncha serve`: run the server with waitress, after the checks that production needs."""
+"""`xuncha serve`: run the server with waitress (and the scheduler), after the checks production needs."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from server.commands.demo import ROLE_LABEL
 from server.config import DEMO_PASSWORD, check_production_safety
 from server.domain.models import Role, User
 from server.extensions import db
+from server.jobs.scheduler import SchedulerThread
 
 LOGINS_PER_ROLE = 3
 
@@ -30,8 +31,11 @@ LOGINS_PER_ROLE = 3
               help="端口, 0 = 任选空闲端口 (port; 0 picks a free one)")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="处理请求的线程数 (worker threads)")
+@click.option("--jobs/--no-jobs", default=True, show_default=True,
+              help="在本进程内运行定时任务 (run the scheduler in this process; with several servers,"
+                   " or `xuncha jobs worker` beside them, that is still safe)")
 @with_appcontext
-def serve(host: str, port: int, threads: int) -> None:
+def serve(host: str, port: int, threads: int, jobs: bool) -> None:
     """启动服务器 (serve the app with waitress, a production WSGI server)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     demo_logins = active_demo_accounts()
@@ -48,10 +52,19 @@ def serve(host: str, port: int, threads: int) -> None:
         click.echo("  平板请用本机的局域网地址连接 (tablets connect to this computer's LAN address)")
     if demo_logins:
         _print_demo_logins(demo_logins)
+    # One machine runs its reminders and deadlines inside the server (docs: ARCHITECTURE).
+    scheduler = SchedulerThread(app) if jobs else None
+    if scheduler:
+        scheduler.start()
+        click.echo("定时任务在本进程内运行 (the scheduler runs in this process)")
     click.echo("按 Ctrl+C 停止 (press Ctrl+C to stop)", err=True)
     # systemd and `kill` stop a service with SIGTERM: end like Ctrl+C, with the sockets closed.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    server.run()  # returns after Ctrl+C or SIGTERM
+    try:
+        server.run()  # returns after Ctrl+C or SIGTERM
+    finally:
+        if scheduler:
+            scheduler.stop()
     click.echo("已停止 (stopped)", err=True)
 
 
