@@ -89,3 +89,22 @@ def revoke_device(device: Device, actor: User | None = None) -> Device:
         device.revoked_by_id = actor.id if actor else None
         record_audit(actor, "revoke_device", device, office_id=device.office_id)
     return device
+
+
+# Office staff manage every tablet of their office; an inspector only their own.
+_DEVICE_MANAGERS = {Role.ADMIN, Role.SUPERVISOR}
+
+
+def can_manage_devices_of(actor: User, owner: User) -> bool:
+    """May `actor` make pairing codes for, and revoke the tablets of, `owner`?"""
+    if not actor.active or actor.office_id != owner.office_id or owner.role not in TABLET_ROLES:
+        return False
+    return actor.role in _DEVICE_MANAGERS or actor.id == owner.id
+
+
+def devices_visible_to(actor: User) -> sa.Select:
+    query = (sa.select(Device, User).join(User, Device.user_id == User.id)
+             .where(Device.office_id == actor.office_id).order_by(Device.created_at.desc()))
+    if actor.role not in _DEVICE_MANAGERS:
+        query = query.where(Device.user_id == actor.id)
+    return query
