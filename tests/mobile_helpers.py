@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -188,15 +189,22 @@ class FlakyProxy:
         except OSError:
             pass
         for sock in both:
-            with contextlib.suppress(OSError):
-                sock.close()
+            _hang_up(sock)
 
     def close(self) -> None:
         self._closed.set()
         self.listener.close()
         for sock in self._sockets:
-            with contextlib.suppress(OSError):
-                sock.close()
+            _hang_up(sock)
+
+
+def _hang_up(sock) -> None:
+    # close() alone sends no FIN while another thread sits in recv() on the socket; shutdown()
+    # does, and wakes that thread, so the server sees the cut instead of waiting forever.
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def kill_rounds(store: Store, rounds: int, seed: int = 2026, max_event: int = 14,
