@@ -101,7 +101,9 @@ def put_photo_chunk(sha256: str):
         check_chunk_size(limits, chunk.total, chunk.length)
     except PhotoRejected as exc:
         raise _rejected(exc) from None
-    # The whole body arrives before any lock is taken: a slow network never holds one.
+    # The whole body arrives before any lock is taken, and outside any transaction (the one
+    # the device check opened ends here): a slow or stalled network holds nothing.
+    db.session.commit()
     data = _read_body(chunk.length)
     store = get_photo_store(current_app)
     photo = begin_upload(sha256)

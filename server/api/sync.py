@@ -34,6 +34,7 @@ def _scope() -> Scope:
 @require_device
 def push():
     """Apply a batch of tablet records; per-record results, idempotent by batch_id."""
+    db.session.commit()  # end the device check's transaction before a slow body is read
     data = load(PushRequestSchema())
     scope = _scope()
     try:
