@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from server import create_app
 from server.extensions import db
 from tests import factories
+from tests.smtp_sink import SmtpServer
 
 # A cheap hash keeps the suite fast; production uses scrypt (see server.config).
 TEST_HASH_METHOD = "pbkdf2:sha256:1000"
@@ -97,3 +98,11 @@ def runner(app):
 def make(app_ctx):
     """The factory helpers, bound to a live app context: `make.estate(...)`."""
     return factories
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1 that keeps what it receives; the app mails it."""
+    with SmtpServer() as server:
+        app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=server.port)
+        yield server

@@ -42,19 +42,11 @@ from server.jobs import run_once
 from server.storage import get_photo_store
 from tests import factories
 from tests.mobile_helpers import engine_for, live_server, new_tablet, seed_office  # noqa: F401
-from tests.smtp_sink import SmtpServer
 from tests.web_support import login, token_from
 
 
 def morning(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 1, 30)  # 09:30 in Beijing
-
-
-@pytest.fixture
-def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=server.port)
-        yield server
 
 
 @pytest.fixture

@@ -20,20 +20,13 @@ from server.domain.rectification import issue_notice, report_rectification
 from server.domain.rectification.deadlines import local_date
 from server.extensions import db
 from server.jobs import run_once
-from tests.smtp_sink import SmtpServer, free_port
+from tests.smtp_sink import free_port
 
 MONDAY = datetime(2026, 3, 2, 2, 0)  # 10:00 in Beijing; a major finding is due Monday 2026-03-09
 
 
 def at_nine_thirty(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 1, 30)  # 09:30 Beijing
-
-
-@pytest.fixture
-def smtp(app):
-    with SmtpServer() as server:
-        app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=server.port)
-        yield server
 
 
 @pytest.fixture
