@@ -60,6 +60,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # tablet stuck in a loop must be.
         "DEVICE_RATE_PER_MINUTE": 3000,
         "DEVICE_RATE_BURST": 1500,
+        # Dashboard logins per address: enough for a busy office behind one NAT, too few to guess.
+        "LOGIN_RATE_PER_MINUTE": 20,
+        "LOGIN_RATE_BURST": 30,
         # Photos (docs/photos.md): "local" keeps them under PHOTO_DIR.
         "PHOTO_STORE": "local",
         "PHOTO_MAX_BYTES": 15 * 1024 * 1024,

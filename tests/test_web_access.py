@@ -93,3 +93,18 @@ def test_issuing_needs_the_csrf_token(client, two_companies, make):
     response = client.post(f"/estates/{two_companies['ours']['estate']}/notices", data={"finding_id": "x"})
     assert response.status_code == 400
     csrf_token(page.get_data(as_text=True))
+
+
+def test_password_guessing_is_slowed_down(app, client, two_companies):
+    from tests.web_support import csrf_token
+
+    app.config.update(LOGIN_RATE_BURST=5, LOGIN_RATE_PER_MINUTE=1)
+    statuses = []
+    for attempt in range(8):
+        page = client.get("/login").get_data(as_text=True)
+        reply = client.post("/login", data={"username": two_companies["supervisor"],
+                                            "password": f"guess{attempt}",
+                                            "csrf_token": csrf_token(page)})
+        statuses.append(reply.status_code)
+    assert statuses[:5] == [401] * 5 and statuses[-1] == 429
+    assert "过于频繁" in reply.get_data(as_text=True)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -14,6 +12,7 @@ from flask import current_app, g, request
 from server.api.errors import ApiError
 from server.domain.devices import find_device_by_token
 from server.domain.models.base import utcnow
+from server.ratelimit import limiter_for
 from shared_schema import MIN_SCHEMA_VERSION, SCHEMA_VERSION
 
 SCHEMA_HEADER = "X-Xuncha-Schema"
@@ -38,35 +37,11 @@ def check_schema_version() -> int:
     return version
 
 
-class RateLimiter:
-    """A token bucket per device, in this process.
-
-    Several processes each keep their own buckets, so the effective limit is per process; that
-    is a guard against a runaway tablet loop, not an accounting system.
-    """
-
-    def __init__(self) -> None:
-        self._buckets: dict[Any, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: Any, rate_per_minute: float, burst: float) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            tokens, stamp = self._buckets.get(key, (burst, now))
-            tokens = min(burst, tokens + (now - stamp) * rate_per_minute / 60.0)
-            if tokens < 1:
-                self._buckets[key] = (tokens, now)
-                return False
-            self._buckets[key] = (tokens - 1, now)
-            return True
-
-
-limiter = RateLimiter()
 
 
 def rate_limit(key: Any) -> None:
     config = current_app.config
-    if not limiter.allow(key, config["DEVICE_RATE_PER_MINUTE"], config["DEVICE_RATE_BURST"]):
+    if not limiter_for(current_app).allow(key, config["DEVICE_RATE_PER_MINUTE"], config["DEVICE_RATE_BURST"]):
         raise ApiError(429, "rate_limited", "请求过于频繁，请稍后再试 (too many requests)")
 
 

@@ -6,7 +6,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 from server.domain.accounts import verify_password
 from server.domain.models import Role, User
 from server.extensions import db
+from server.ratelimit import limiter_for
 from server.web import bp, login_manager
 from server.web.helpers import CsrfForm, SessionUser, me, now
 
@@ -57,6 +58,13 @@ def login():
     """登录 Log in."""
     form = LoginForm()
     error = None
+    if request.method == "POST" and not limiter_for(current_app).allow(
+        ("login", request.remote_addr), current_app.config["LOGIN_RATE_PER_MINUTE"],
+        current_app.config["LOGIN_RATE_BURST"],
+    ):
+        # Checked before the password, so guessing costs a slot whether or not it is right.
+        error = "登录尝试过于频繁，请稍后再试 (too many attempts, try again later)"
+        return render_template("web/login.html", form=form, error=error), 429
     if form.validate_on_submit():
         user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
         if user is not None and user.active and verify_password(user, form.password.data):
