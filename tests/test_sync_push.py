@@ -258,3 +258,21 @@ def test_a_tablet_can_report_a_fix_it_saw_on_site(city, tablet):
     assert tablet.push([report])["results"][0]["status"] == "accepted"
     db.session.expire_all()
     assert db.session.get(Finding, finding.id).status == FindingStatus.RECTIFIED_REPORTED
+
+
+def test_change_numbers_stay_unique_and_covered_by_the_counter_after_mixed_batches(city, tablet):
+    from server.domain.models import ChecklistItem, Region
+
+    records = an_inspection_day(city, tablet)
+    records.insert(3, tablet.record("finding", finding_fields(city, estate_id=city.estate_b.id)))
+    records.append(tablet.record("answer", {"inspection_id": records[0]["id"],
+                                            "item_id": uuid.uuid4(), "result": "pass"}))
+    reply = tablet.push(records)
+    assert {r["status"] for r in reply["results"]} == {"accepted", "rejected"}
+    tablet.push(an_inspection_day(city, tablet))
+    db.session.expire_all()
+    counter = current_change_number(db.session)
+    seqs = []
+    for model in (Inspection, Answer, Finding, Region, ChecklistItem):
+        seqs += db.session.scalars(sa.select(model.server_seq)).all()
+    assert len(seqs) == len(set(seqs)) and max(seqs) <= counter

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from server.domain.models.base import ChangeCounter, ScopedMixin, SyncMixin
 from server.domain.models.devices import ScopeExit
@@ -42,6 +44,38 @@ def take_change_numbers(session: Session, count: int) -> range:
     return range(new_value - count + 1, new_value + 1)
 
 
+_POOL = "xuncha_change_pool"
+
+
+def reserve_change_numbers(session: Session, count: int) -> None:
+    """Take `count` numbers now, for the flushes to come in this transaction.
+
+    A push of 250 new records then costs one counter update instead of 250. Call it outside
+    any savepoint: numbers taken inside one would vanish with its rollback while still in the
+    pool. Numbers left unused are gaps, which a cursor never minds.
+    """
+    real = session() if isinstance(session, scoped_session) else session
+    if real.in_nested_transaction():
+        raise RuntimeError("reserve change numbers outside savepoints")
+    session.info.setdefault(_POOL, deque()).extend(take_change_numbers(session, count))
+
+
+def _next_numbers(session: Session, count: int) -> list[int]:
+    pool: deque[int] = session.info.get(_POOL) or deque()
+    taken = [pool.popleft() for _ in range(min(count, len(pool)))]
+    if len(taken) < count:
+        # Taken and used in this very flush, so a savepoint rollback takes both back together.
+        taken += list(take_change_numbers(session, count - len(taken)))
+    return taken
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pool(session: Session, transaction) -> None:
+    # Reserved numbers belong to the transaction that took them (its rollback undoes them).
+    if transaction.parent is None:
+        session.info.pop(_POOL, None)
+
+
 def current_change_number(session: Session) -> int:
     table = ChangeCounter.__table__
     return session.execute(sa.select(table.c.value).where(table.c.id == 1)).scalar() or 0
@@ -59,7 +93,7 @@ def _stamp_change_sequence(session: Session, _context, _instances) -> None:
     leaving = [obj for obj in session.deleted if isinstance(obj, ScopedMixin)]
     if not changed and not leaving:
         return
-    numbers = iter(take_change_numbers(session, len(changed) + len(leaving)))
+    numbers = iter(_next_numbers(session, len(changed) + len(leaving)))
     for obj in changed:
         obj.server_seq = next(numbers)
         old_code = _previous_region_code(obj)

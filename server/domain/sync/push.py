@@ -11,7 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
+from server.domain.database import reserve_change_numbers
 from server.domain.finding_workflow import TransitionRefused, transition_finding
 from server.domain.models import (
     Answer,
@@ -41,7 +43,7 @@ from server.domain.rectification.deadlines import default_days
 from server.domain.rectification.rectifications import report_rectification
 from server.domain.rectification.revisits import record_revisit_result
 from server.domain.sync.merge import MergeOutcome, coerce, initial_clocks, merge_fields
-from server.domain.sync.records import to_record
+from server.domain.sync.records import MODELS, to_record
 from server.domain.sync.scope import Scope
 from server.extensions import db
 from shared_schema.clock import stamp_ms
@@ -76,6 +78,8 @@ class PushContext:
     scope: Scope
     now: datetime
     finished_inspections: set[uuid.UUID] = field(default_factory=set)
+    prefetched: set[tuple[type, uuid.UUID]] = field(default_factory=set)
+    locked_rows: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +113,11 @@ def apply_push(
             results[index] = _result(_kind_hint(raw), _id_hint(raw), "rejected", refused.code,
                                      refused.message)
     parsed.sort(key=lambda entry: (PUSH_ORDER.index(entry[1].kind), entry[0]))
+    _prefetch(ctx, [record for _, record in parsed])
+    creations = sum(1 for _, record in parsed if _is_new(ctx, record))
+    if creations:
+        # New records always write; replayed ones may write nothing and must take no numbers.
+        reserve_change_numbers(db.session, creations)
     for index, record in parsed:
         results[index] = _apply_one(ctx, record)
     _score_finished_inspections(ctx)
@@ -215,8 +224,32 @@ def _merged(kind: str, row: Any, outcome: MergeOutcome) -> dict[str, Any]:
 # --- lookups and rules shared by the handlers ---------------------------------------------
 
 
-def _locked(model: type, record_id: Any) -> Any:
+def _locked(ctx: PushContext, model: type, record_id: Any) -> Any:
+    """The stored row, locked for this transaction; rows of the batch were locked up front."""
+    if (model, record_id) in ctx.prefetched:
+        return db.session.identity_map.get(identity_key(model, record_id))
     return db.session.get(model, record_id, with_for_update=True)
+
+
+def _is_new(ctx: PushContext, record: Incoming) -> bool:
+    model = MODELS.get(record.kind)
+    return (model is not None and record.op == "upsert" and (model, record.id) in ctx.prefetched
+            and db.session.identity_map.get(identity_key(model, record.id)) is None)
+
+
+def _prefetch(ctx: PushContext, records: list[Incoming]) -> None:
+    """Lock every row the batch names in one query per kind, instead of one query per record."""
+    for kind in PUSH_ORDER:
+        model = MODELS.get(kind)
+        ids = [r.id for r in records if r.kind == kind]
+        if model is None or not ids:
+            continue
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            # The session's identity map holds rows weakly; the context keeps them alive.
+            ctx.locked_rows += db.session.scalars(
+                sa.select(model).where(model.id.in_(chunk)).with_for_update()).all()
+            ctx.prefetched.update((model, record_id) for record_id in chunk)
 
 
 def _in_scope(ctx: PushContext, row: Any, kind: str) -> Any:
@@ -257,7 +290,7 @@ def _refuse_delete(kind: str) -> None:
 
 
 def _inspection(ctx: PushContext, record: Incoming) -> dict[str, Any]:
-    row = _locked(Inspection, record.id)
+    row = _locked(ctx, Inspection, record.id)
     if record.op == "delete":
         _in_scope(ctx, row, "inspection")
         if row.status == InspectionStatus.FINISHED:
@@ -298,7 +331,7 @@ def _inspectors(ctx: PushContext, ids: list[uuid.UUID] | None) -> list[User]:
 
 
 def _answer(ctx: PushContext, record: Incoming) -> dict[str, Any]:
-    row = _locked(Answer, record.id)
+    row = _locked(ctx, Answer, record.id)
     if record.op == "delete":
         _refuse_delete("answer")
     if row is not None:
@@ -333,7 +366,7 @@ def _free_only(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finding(ctx: PushContext, record: Incoming) -> dict[str, Any]:
-    row = _locked(Finding, record.id)
+    row = _locked(ctx, Finding, record.id)
     if record.op == "delete":
         _in_scope(ctx, row, "finding")
         if row.status != FindingStatus.OPEN or row.notice_id or row.reported_by_id != ctx.user.id:
@@ -368,13 +401,13 @@ def _proposed_due(finding: Finding, proposal: datetime | None) -> datetime:
 
 
 def _rectification(ctx: PushContext, record: Incoming) -> dict[str, Any]:
-    row = _locked(Rectification, record.id)
+    row = _locked(ctx, Rectification, record.id)
     if record.op == "delete":
         _refuse_delete("rectification")
     if row is not None:
         return _update(ctx, "rectification", row, record)
     _require(record.fields, "finding_id", "reported_at")
-    finding = _in_scope(ctx, _locked(Finding, record.fields["finding_id"]), "finding")
+    finding = _in_scope(ctx, _locked(ctx, Finding, record.fields["finding_id"]), "finding")
     row = report_rectification(finding, ctx.user, now=ctx.now, note=record.fields.get("note", ""),
                                rectification_id=record.id, reported_at=record.fields["reported_at"])
     row.field_clocks = initial_clocks("rectification", record.fields, record.clocks)
@@ -388,7 +421,7 @@ _CAPTURE_FIELDS = ("taken_at", "latitude", "longitude")
 
 
 def _photo_link(ctx: PushContext, record: Incoming) -> dict[str, Any]:
-    row = _locked(PhotoLink, record.id)
+    row = _locked(ctx, PhotoLink, record.id)
     if record.op == "delete":
         raise Refused("photos_only_grow", "照片只能增加，不能删除 (photo sets only grow)")
     if row is not None:
@@ -411,7 +444,7 @@ def _photo_link(ctx: PushContext, record: Incoming) -> dict[str, Any]:
 
 
 def _revisit(ctx: PushContext, record: Incoming) -> dict[str, Any]:
-    row = _in_scope(ctx, _locked(Revisit, record.id), "revisit")
+    row = _in_scope(ctx, _locked(ctx, Revisit, record.id), "revisit")
     if record.op == "delete":
         _refuse_delete("revisit")
     result = record.fields.get("result")
@@ -433,7 +466,7 @@ def _finding_action(ctx: PushContext, record: Incoming) -> dict[str, Any]:
     if decided is not None:
         return decided.outcome
     _require(record.fields, "finding_id", "action", "at")
-    finding = _in_scope(ctx, _locked(Finding, record.fields["finding_id"]), "finding")
+    finding = _in_scope(ctx, _locked(ctx, Finding, record.fields["finding_id"]), "finding")
     try:
         transition_finding(finding, record.fields["action"], ctx.user, at=record.fields["at"],
                            note=record.fields.get("note", ""))
