@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 from werkzeug.serving import make_server
@@ -49,6 +53,34 @@ def serve(app) -> Iterator[str]:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+
+
+@contextmanager
+def serve_in_own_process(url: str) -> Iterator[str]:
+    """Serve a database made by fresh_app with `xuncha serve` (waitress) in a child process, as
+    in deployment: the client being measured then shares no interpreter with the server."""
+    folder = Path(tempfile.mkdtemp(prefix="xuncha-bench-serve-"))
+    (folder / "config.py").write_text(
+        f"SECRET_KEY = 'bench'\nPHOTO_DIR = {str(folder / 'photos')!r}\n"
+        "PASSWORD_HASH_METHOD = 'pbkdf2:sha256:1000'\n"
+        "DEVICE_RATE_PER_MINUTE = 10**9\nDEVICE_RATE_BURST = 10**9\n")
+    env = {**os.environ, "XUNCHA_INSTANCE": str(folder), "XUNCHA_DATABASE_URL": url}
+    xuncha = str(Path(sys.executable).with_name("xuncha"))
+    # fresh_app made the tables from the models; record them as migrated so serve accepts them.
+    subprocess.run([xuncha, "db", "stamp", "head"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([xuncha, "serve", "--port", "0", "--no-jobs"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in server.stdout:
+            found = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+            if found:
+                break
+        else:
+            raise RuntimeError("xuncha serve did not start")
+        yield found.group(1)
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def describe(samples_ms: list[float]) -> str:

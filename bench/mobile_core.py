@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import describe, fresh_app, serve  # noqa: E402
+from bench.harness import describe, fresh_app, serve_in_own_process  # noqa: E402
 from mobile.checklist import Checklist  # noqa: E402
 from mobile.device import pair  # noqa: E402
 from mobile.fieldday import camera_jpeg  # noqa: E402
@@ -116,7 +116,7 @@ def main() -> None:
     app, username = build_server(tmp)
     print("photo pipeline")
     bench_pipeline()
-    with serve(app) as url:
+    with serve_in_own_process(f"sqlite:///{tmp}/server.sqlite3") as url:
         store = Store(Path(tmp) / "tablet")
         pair(store, HttpTransport(url), username=username, password=factories.PASSWORD, server_url=url)
         SyncEngine(store, HttpTransport(url, store.get_meta("token"))).run()
