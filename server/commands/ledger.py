@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.cli import UserError
 from server.commands.progress import StageProgressBars
 from server.domain.ledger import LedgerFileError, import_ledger, write_template
-from server.domain.models import Office, Region
+from server.domain.models import Office, Region, Role, User
 from server.domain.progress import no_progress
 from server.extensions import db
 
@@ -36,14 +36,23 @@ def ledger() -> None:
 @click.option("--office", "office_name", help="导入到哪个单位（名称或简称）(office name).")
 @click.option("--dry-run", is_flag=True, help="只校验，不写入 (check only, write nothing).")
 @click.option("--json", "as_json", is_flag=True, help="以JSON输出报告 (print the report as JSON).")
+@click.option("--user", "username", help="操作人用户名，记入审计日志 (operator, for the audit log).")
 @with_appcontext
-def import_command(file: Path, office_name: str | None, dry_run: bool, as_json: bool) -> None:
+def import_command(file: Path, office_name: str | None, dry_run: bool, as_json: bool,
+                   username: str | None) -> None:
     """导入小区台账 .xlsx/.csv (import estates and companies from a ledger file)."""
-    office = find_office(office_name)
+    actor = find_operator(username) if username is not None else None
+    if actor is not None and office_name is None:
+        office = db.session.get(Office, actor.office_id)
+    else:
+        office = find_office(office_name)
+    if actor is not None and actor.office_id != office.id:
+        raise UserError(f"用户“{actor.username}”不属于单位“{office.name}” (user belongs to another office)")
     bars = StageProgressBars()
     try:
         # Machine-readable output gets no progress lines mixed into it.
-        report = import_ledger(file, office, dry_run=dry_run, progress=no_progress if as_json else bars)
+        report = import_ledger(file, office, actor, dry_run=dry_run,
+                               progress=no_progress if as_json else bars)
         bars.close()
         if report.applied:
             db.session.commit()
@@ -97,6 +106,19 @@ def template_command(out: Path, office_name: str | None, force: bool) -> None:
         raise UserError(f"无法写入{out}：{exc.strerror} (cannot write the file)") from None
     where = f"，含{office.name}的社区列表" if regions else ""
     click.echo(f"已生成台账模板{where} (template written): {out}")
+
+
+def find_operator(username: str) -> User:
+    """The active admin or supervisor named, whom the audit entry will name as the operator."""
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    if user is None:
+        raise UserError(f"找不到用户“{username}” (user not found)")
+    if not user.active:
+        raise UserError(f"用户“{username}”已停用 (user is deactivated)")
+    if user.role not in (Role.ADMIN, Role.SUPERVISOR):
+        raise UserError(f"用户“{username}”不是管理员或科室负责人，不能导入台账 "
+                        "(only admins and supervisors import the ledger)")
+    return user
 
 
 def find_office(name: str | None, required: bool = True) -> Office | None:
