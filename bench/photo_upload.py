@@ -1,6 +1,6 @@
 """Photo upload benchmark against a real server on 127.0.0.1.
 
-Starts the app under waitress in a thread (SQLite file made with db.create_all(), photos in a
+Serves the app with `xuncha serve` (waitress) in its own process (SQLite file made with db.create_all(), photos in a
 temporary folder), pairs a device, uploads N photos of ~300 KB in 256 KiB chunks the way
 docs/photos.md tells a tablet to (status, then chunks), then "uploads" the same photos again.
 
@@ -17,7 +17,6 @@ import hashlib
 import os
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -25,9 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from waitress import wasyncore  # noqa: E402
-from waitress.server import create_server  # noqa: E402
 
+from bench.harness import serve_in_own_process  # noqa: E402
 from server import create_app  # noqa: E402
 from server.config import default_config  # noqa: E402
 from server.domain.models import Role  # noqa: E402
@@ -106,11 +104,9 @@ def main() -> None:
             username = user.username
             db.session.commit()
 
-        server = create_server(app, host="127.0.0.1", port=0, threads=4)
-        host = f"127.0.0.1:{server.effective_port}"
-        base = f"http://{host}"
-        serving = threading.Thread(target=server.run, daemon=True)
-        serving.start()
+        served = serve_in_own_process(f"sqlite:///{tmp}/bench.sqlite3")
+        base = served.__enter__()
+        host = base.removeprefix("http://")
         session = requests.Session()
         try:
             session.headers["X-Xuncha-Schema"] = str(SCHEMA_VERSION)
@@ -142,11 +138,7 @@ def main() -> None:
             assert check.content == sample, "a downloaded photo differs from the upload"
         finally:
             session.close()
-            # Stop the worker threads first (they pull the trigger after each reply), then
-            # close every channel from inside the loop thread: an empty map ends server.run().
-            server.task_dispatcher.shutdown()
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-            serving.join(timeout=10)
+            served.__exit__(None, None, None)
 
     mb = total / 1e6
     print(f"photos: {args.photos}, {mb:.1f} MB, mean {total / args.photos / 1000:.0f} kB, "
