@@ -4,7 +4,9 @@ audited), and the ways it is refused. Everything goes through HTTP as a logged-i
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,6 +21,8 @@ from server.domain.models import AuditEntry, Company, Estate, RegionLevel, Role
 from server.domain.models.base import utcnow
 from server.extensions import db
 from tests import factories
+from tests.mobile_helpers import live_server  # noqa: F401
+from tests.test_web_browser import CHROMIUM, FLAGS
 from tests.web_support import login, token_from
 
 _ERROR = re.compile(r'<div class="flash error">(.*?)</div>', re.S)
@@ -343,3 +347,48 @@ def test_cli_import_refuses_an_unknown_or_unsuitable_user_in_one_line(city, runn
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in result.output
     assert count(city, Estate) == 0
+
+
+# In a real browser ------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
+def test_a_supervisor_checks_then_imports_a_ledger_in_a_browser(live_server, city, tmp_path):  # noqa: F811
+    """Screenshots of the check report and the result stay in the test's folder
+    (XUNCHA_SCREENSHOTS=dir keeps copies)."""
+    from playwright.sync_api import sync_playwright
+
+    rows = factories.ledger_rows(city.regions, 60)
+    bad = [dict(row) for row in rows]
+    bad[7]["户数"] = -5
+    bad[20]["管理类型"] = "物业托管"
+    (tmp_path / "有错的台账.xlsx").write_bytes(factories.ledger_xlsx(bad))
+    (tmp_path / "台账.xlsx").write_bytes(factories.ledger_xlsx(rows))
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+            page.goto(f"{live_server.url}/login")
+            page.fill("input[name=username]", "supervisor")
+            page.fill("input[name=password]", factories.PASSWORD)
+            page.click("button[type=submit]")
+            page.click("text=台账导入")
+            for name in ("有错的台账.xlsx", "台账.xlsx"):
+                page.set_input_files("input[name=file]", str(tmp_path / name))
+                page.click("button:has-text('上传并校验')")
+                page.wait_for_selector("h1:has-text('台账校验结果')")
+                page.screenshot(path=str(shots / f"check-{name}.png"), full_page=True)
+                if name.startswith("有错"):
+                    assert page.locator("table.problems tbody tr").count() == 2
+                    page.click("text=修正后重新上传")
+            page.click("button:has-text('确认导入')")
+            page.wait_for_selector("h1:has-text('台账导入完成')")
+            page.screenshot(path=str(shots / "imported.png"), full_page=True)
+            assert "新增60" in page.inner_text("main")
+        finally:
+            browser.close()
+    assert count(city, Estate) == 60
+    keep = os.environ.get("XUNCHA_SCREENSHOTS")
+    if keep:
+        shutil.copytree(shots, Path(keep), dirs_exist_ok=True)
