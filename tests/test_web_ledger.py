@@ -214,10 +214,13 @@ def test_the_confirm_token_of_another_user_is_not_found(client, app, city):
 def test_an_upload_left_for_more_than_a_day_is_gone(client, app, city):
     login(client, "admin")
     token = checked_token(client, factories.ledger_xlsx(factories.ledger_rows(city.regions, 5)))
+    later = checked_token(client, factories.ledger_xlsx(factories.ledger_rows(city.regions, 6)))
     app.config["CLOCK"] = lambda: utcnow() + timedelta(days=1, minutes=1)
 
     assert confirm(client, token).status_code == 404
-    assert count(city, Estate) == 0 and kept_files(city) == []
+    assert count(city, Estate) == 0
+    assert client.get("/ledger").status_code == 200  # opening the page sweeps every old upload
+    assert kept_files(city) == [] and client.get(f"/ledger/{later}").status_code == 404
 
 
 def test_a_kept_file_changed_on_the_server_is_refused(client, city):
