@@ -1,8 +1,9 @@
 """Photo upload benchmark against a real server on 127.0.0.1.
 
-Serves the app with `xuncha serve` (waitress) in its own process (SQLite file made with db.create_all(), photos in a
-temporary folder), pairs a device, uploads N photos of ~300 KB in 256 KiB chunks the way
-docs/photos.md tells a tablet to (status, then chunks), then "uploads" the same photos again.
+Serves the app with `xuncha serve` (waitress) in its own process (SQLite file made with
+db.create_all(), photos in a temporary folder), pairs a device, uploads N photos of ~300 KB in
+256 KiB chunks the way docs/photos.md tells a tablet to (status, then chunks), then "uploads"
+the same photos again.
 
     .venv/bin/python bench/photo_upload.py [--photos 200] [--chunk-kib 256]
 
