@@ -395,3 +395,14 @@ def test_a_supervisor_checks_then_imports_a_ledger_in_a_browser(live_server, cit
     keep = os.environ.get("XUNCHA_SCREENSHOTS")
     if keep:
         shutil.copytree(shots, Path(keep), dirs_exist_ok=True)
+
+
+def test_cli_import_by_a_supervisor_with_an_area_stays_inside_it(city, runner, tmp_path):
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(factories.ledger_xlsx(factories.ledger_rows(city.regions, 12)))
+
+    result = runner.invoke(args=["ledger", "import", str(path), "--user", "street_sup"])
+
+    assert result.exit_code == 2
+    assert "不在您的管辖范围内" in result.output
+    assert count(city, Estate) == 0

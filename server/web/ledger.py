@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -34,16 +33,13 @@ from server.domain.ledger import (
     LedgerFileError,
     LedgerPlan,
     LedgerReport,
-    LedgerTable,
-    Problem,
     apply_ledger,
     read_ledger,
     validate_ledger,
     write_template,
 )
-from server.domain.ledger.columns import header_key
+from server.domain.ledger.area import keep_to_area, template_regions
 from server.domain.models import Office, Region, Role, User
-from server.domain.rectification.access import region_prefix
 from server.domain.rectification.deadlines import local_time
 from server.extensions import db
 from server.web import bp
@@ -211,34 +207,8 @@ def check_ledger(data: bytes, filename: str, user: User) -> LedgerPlan:
     """Read and check a ledger against the user's office and area; raises LedgerFileError."""
     table = read_ledger(data, filename)
     plan = validate_ledger(table, db.session.get(Office, user.office_id))
-    _keep_to_area(plan, table, user)
+    keep_to_area(plan, table, user)
     return plan
-
-
-def _keep_to_area(plan: LedgerPlan, table: LedgerTable, user: User) -> None:
-    """A supervisor with an area imports the estates of that area only: the dashboard shows them
-    nothing outside it, so they must not change it either. Admins import for the whole office."""
-    prefix = None if user.role == Role.ADMIN else region_prefix(user)
-    if prefix is None:
-        return
-    position = next((i for i, h in enumerate(table.headers) if header_key(h) == "community"), None)
-    for estate in plan.estates:
-        if not estate.community.code.startswith(prefix):
-            plan.report.errors.append(Problem(
-                "该社区不在您的管辖范围内 (community outside your area)", row=estate.row,
-                column=table.headers[position] if position is not None else None,
-                position=position + 1 if position is not None else None, value=estate.community.name))
-
-
-def _regions_for(user: User) -> list[Region]:
-    """The office's regions a template should list: the user's area, with its ancestors so the
-    community sheet can name each community's street and district."""
-    regions = db.session.scalars(sa.select(Region).where(
-        Region.office_id == user.office_id, Region.deleted_at.is_(None))).all()
-    prefix = None if user.role == Role.ADMIN else region_prefix(user)
-    if prefix is None:
-        return list(regions)
-    return [r for r in regions if r.code.startswith(prefix) or prefix.startswith(r.code)]
 
 
 def _upload_limit() -> int:
@@ -287,7 +257,7 @@ def ledger_import():
 def ledger_template():
     """台账模板 The empty ledger workbook, listing the communities the user may import into."""
     out = io.BytesIO()
-    write_template(out, _regions_for(me()))
+    write_template(out, template_regions(me()))
     out.seek(0)
     return send_file(out, mimetype=XLSX, as_attachment=True, download_name="小区台账模板.xlsx")
 

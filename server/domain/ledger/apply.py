@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from server.domain.audit import record_audit
+from server.domain.ledger.area import keep_to_area
 from server.domain.ledger.reader import LedgerSource, read_ledger
 from server.domain.ledger.report import LedgerReport
 from server.domain.ledger.validate import LedgerPlan, validate_ledger
@@ -76,10 +77,12 @@ def import_ledger(source: LedgerSource, office: Office, actor: User | None = Non
     """Read, check and (unless dry_run or the file has errors) write a ledger into `office`.
 
     Raises LedgerFileError when the file itself cannot be read; problems in rows come back in
-    the report, and then nothing is written.
+    the report, and then nothing is written. An `actor` with an area imports only its estates.
     """
     table = read_ledger(source, filename)
     plan = validate_ledger(table, office, today=today, progress=progress)
+    if actor is not None:
+        keep_to_area(plan, table, actor)
     plan.report.dry_run = dry_run
     if plan.report.ok and not dry_run:
         apply_ledger(plan, actor, progress=progress)
