@@ -18,8 +18,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from PIL import Image, ImageOps
 
 from server.domain.finding_workflow import STATUS_LABELS
-from server.domain.models import Company, Estate, Finding, Notice, Office, PhotoLink, PhotoRole
+from server.domain.models import Company, Estate, Finding, Notice, NoticeStatus, Office, PhotoLink, PhotoRole
 from server.domain.rectification.deadlines import DAY_KIND_LABELS, DayKind, local_date
+from server.domain.rectification.notices import notice_deadlines, notice_findings
 from server.extensions import db
 
 PHOTO_EDGE = 900
@@ -72,10 +73,10 @@ def _data_uri(data: bytes) -> str | None:
 
 
 def notice_context(notice: Notice, read_photo: PhotoReader) -> dict:
-    findings = db.session.scalars(
-        sa.select(Finding).where(Finding.notice_id == notice.id).order_by(Finding.found_at, Finding.id)).all()
+    # A cancelled notice prints what it listed, with its deadlines, stamped 已撤销.
+    deadlines = notice_deadlines(notice)
     items = []
-    for finding in findings:
+    for finding in notice_findings(notice):
         shas = db.session.scalars(
             sa.select(PhotoLink.photo_sha256)
             .where(PhotoLink.finding_id == finding.id, PhotoLink.role == PhotoRole.EVIDENCE,
@@ -83,7 +84,8 @@ def notice_context(notice: Notice, read_photo: PhotoReader) -> dict:
             .order_by(PhotoLink.created_at)).all()
         photos = [uri for uri in (_data_uri(data) for data in map(read_photo, dict.fromkeys(shas)) if data)
                   if uri]
-        items.append(NoticeItem(finding, local_date(finding.due_at) if finding.due_at else None, photos))
+        due = deadlines.get(finding.id)
+        items.append(NoticeItem(finding, local_date(due) if due else None, photos))
     return {
         "notice": notice,
         "office": db.session.get(Office, notice.office_id),
@@ -91,6 +93,8 @@ def notice_context(notice: Notice, read_photo: PhotoReader) -> dict:
         "company": db.session.get(Company, notice.company_id) if notice.company_id else None,
         "items": items,
         "issued_on": chinese_date(local_date(notice.issued_at)),
+        "cancelled": notice.status == NoticeStatus.CANCELLED,
+        "cancelled_on": chinese_date(local_date(notice.cancelled_at)) if notice.cancelled_at else "",
         "day_kind": DAY_KIND_LABELS[DayKind(notice.day_kind)],
         "chinese_date": chinese_date,
         "status_labels": STATUS_LABELS,

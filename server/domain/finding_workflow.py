@@ -6,6 +6,9 @@
       |                       v                                  v
       +------ reopened <--- overdue --escalate--> escalated     reopened
 
+    notified / overdue / escalated / reopened / rectified_reported --withdraw_notice--> open
+    (the notice was cancelled, 撤销整改通知书: the deadline goes with it)
+
 Each action says which states it leaves from, where it goes, and who may take it. Workflow
 fields (status, due date, close-out) change only here; a refusal says why in words.
 """
@@ -30,10 +33,12 @@ class Transition:
     target: FindingStatus
     roles: frozenset[Role | str]
     label: str  # zh_CN, for audit views and refusals
+    clears_due: bool = False  # the finding leaves the action with no deadline
 
 
-def _t(action: str, sources: set, target: FindingStatus, roles: set, label: str) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), label)
+def _t(action: str, sources: set, target: FindingStatus, roles: set, label: str,
+       clears_due: bool = False) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles), label, clears_due)
 
 
 _OPEN_WORK = {S.NOTIFIED, S.OVERDUE, S.ESCALATED, S.REOPENED}
@@ -54,6 +59,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("mark_overdue", {S.NOTIFIED, S.REOPENED}, S.OVERDUE, {SYSTEM, *_OFFICE_STAFF}, "逾期未整改"),
         _t("escalate", {S.OVERDUE, S.ESCALATED}, S.ESCALATED, {SYSTEM, *_OFFICE_STAFF}, "升级督办"),
         _t("reopen", {S.CLOSED}, S.REOPENED, _OFFICE_STAFF, "重新打开"),
+        # The notice was withdrawn (撤销整改通知书): back on the open ledger, ready for a new one.
+        _t("withdraw_notice", {S.RECTIFIED_REPORTED, *_OPEN_WORK}, S.OPEN, _OFFICE_STAFF, "撤销整改通知",
+           clears_due=True),
     )
 }
 
@@ -112,7 +120,9 @@ def transition_finding(
         finding.closed_at = when
     elif before == S.CLOSED:
         finding.closed_at = None
-    if due_at is not None:
+    if rule.clears_due:
+        finding.due_at = None
+    elif due_at is not None:
         finding.due_at = due_at
     record_audit(
         actor, action, finding,

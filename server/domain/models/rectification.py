@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -55,6 +56,13 @@ class Notice(ScopedMixin, SyncMixin, db.Model):
     legal_basis: Mapped[str] = mapped_column(sa.Text, default="")
     # How the deadlines were counted: "calendar" (自然日) or "working" (工作日).
     day_kind: Mapped[str] = mapped_column(sa.String(10), default="calendar")
+    # 撤销: a cancelled notice keeps its number (never reused), who cancelled it and why, and
+    # what it listed — its findings went back to the open ledger and may be on a newer notice
+    # now, so the list is kept here: [{"finding_id", "due_at", "status"}] as they were.
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    cancelled_items: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
 
     estate = relationship("Estate")
     company = relationship("Company")

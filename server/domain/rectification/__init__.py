@@ -7,13 +7,25 @@ with a `code` and a readable Chinese message.
 """
 
 from server.domain.finding_workflow import TransitionRefused
-from server.domain.rectification.deadlines import DayKind, WorkCalendar, office_calendar, set_calendar_day
+from server.domain.rectification.deadlines import (
+    DayKind,
+    WorkCalendar,
+    office_calendar,
+    remove_calendar_day,
+    set_calendar_day,
+)
 from server.domain.rectification.escalations import company_credit, escalate_finding, mark_finding_overdue
-from server.domain.rectification.notices import issue_notice, notice_findings, take_notice_number
+from server.domain.rectification.notices import (
+    cancel_notice,
+    issue_notice,
+    notice_findings,
+    take_notice_number,
+)
 from server.domain.rectification.rectifications import attach_after_photos, report_rectification
 from server.domain.rectification.reminders import mark_reminders_read, plan_reminders
 from server.domain.rectification.revisits import (
     assign_revisit,
+    eligible_inspectors,
     ensure_revisit,
     pick_inspector,
     record_revisit_result,
@@ -25,7 +37,9 @@ __all__ = [
     "WorkCalendar",
     "assign_revisit",
     "attach_after_photos",
+    "cancel_notice",
     "company_credit",
+    "eligible_inspectors",
     "ensure_revisit",
     "escalate_finding",
     "issue_notice",
@@ -36,6 +50,7 @@ __all__ = [
     "pick_inspector",
     "plan_reminders",
     "record_revisit_result",
+    "remove_calendar_day",
     "report_rectification",
     "set_calendar_day",
     "take_notice_number",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import chinese_calendar
@@ -95,12 +96,24 @@ def office_calendar(office_id: uuid.UUID) -> WorkCalendar:
     return WorkCalendar({day: is_workday for day, is_workday in rows})
 
 
+CALENDAR_NAME_MAX = 50
+
+
+def _require_calendar_keeper(office: Office, actor: User) -> None:
+    if actor.role not in OFFICE_ROLES or actor.office_id != office.id:
+        raise TransitionRefused("forbidden", "只有本单位科室负责人或管理员可以修改工作日历")
+
+
 def set_calendar_day(
     office: Office, day: date, is_workday: bool, actor: User, name: str = ""
 ) -> WorkCalendarDay:
-    """Record an office's own holiday or make-up working day (supervisors and admins)."""
-    if actor.role not in OFFICE_ROLES or actor.office_id != office.id:
-        raise TransitionRefused("forbidden", "只有本单位科室负责人或管理员可以修改工作日历")
+    """Record an office's own holiday or make-up working day (supervisors and admins).
+
+    Deadlines counted from then on follow it; deadlines already set stay as they are."""
+    _require_calendar_keeper(office, actor)
+    name = (name or "").strip()
+    if len(name) > CALENDAR_NAME_MAX:
+        raise TransitionRefused("invalid_input", f"名称不能超过 {CALENDAR_NAME_MAX} 字 (name too long)")
     row = db.session.get(WorkCalendarDay, (office.id, day))
     if row is None:
         row = WorkCalendarDay(office_id=office.id, day=day, is_workday=is_workday, name=name)
@@ -111,6 +124,83 @@ def set_calendar_day(
                  {"day": day, "is_workday": is_workday, "name": name}, office_id=office.id)
     db.session.flush()
     return row
+
+
+def remove_calendar_day(office: Office, day: date, actor: User) -> None:
+    """Drop an office's own exception: the day follows the official calendar again."""
+    _require_calendar_keeper(office, actor)
+    row = db.session.get(WorkCalendarDay, (office.id, day))
+    if row is None:
+        raise TransitionRefused("not_found", f"{day} 没有本单位的例外 (no exception on that day)")
+    record_audit(actor, "remove_calendar_day", office,
+                 {"day": day, "was_workday": row.is_workday, "name": row.name}, office_id=office.id)
+    db.session.delete(row)
+    db.session.flush()
+
+
+def office_exceptions(office_id: uuid.UUID, year: int) -> list[WorkCalendarDay]:
+    return list(db.session.scalars(
+        sa.select(WorkCalendarDay)
+        .where(WorkCalendarDay.office_id == office_id,
+               WorkCalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))
+        .order_by(WorkCalendarDay.day)))
+
+
+# The package names holidays in English; the pages speak Chinese first.
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
+@dataclass(frozen=True)
+class OfficialHoliday:
+    name: str  # zh_CN
+    english: str
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class OfficialYear:
+    """The State Council's calendar for a year as the chinese-calendar package knows it."""
+
+    year: int
+    known: bool  # False: the package has no data yet, weekends are the rest days
+    holidays: list[OfficialHoliday]
+    workdays: list[tuple[date, str, str]]  # 调休上班: (day, name, English name)
+
+    def name_of(self, day: date) -> str:
+        """"国庆节" for a day of a public holiday, "国庆节调休上班" for its make-up day, else ""."""
+        for holiday in self.holidays:
+            if holiday.start <= day <= holiday.end:
+                return holiday.name
+        return next((f"{name}调休上班" for d, name, _ in self.workdays if d == day), "")
+
+
+def official_year(year: int) -> OfficialYear:
+    """Public holidays (runs of consecutive days) and make-up working days of `year`."""
+    days = sorted((d, str(v)) for d, v in chinese_calendar.holidays.items() if d.year == year)
+    runs: list[OfficialHoliday] = []
+    for day, english in days:
+        last = runs[-1] if runs else None
+        if last is not None and last.english == english and day == last.end + timedelta(days=1):
+            runs[-1] = OfficialHoliday(last.name, english, last.start, day)
+        else:
+            runs.append(OfficialHoliday(HOLIDAY_NAMES.get(english, english), english, day, day))
+    workdays = sorted((d, HOLIDAY_NAMES.get(str(v), str(v)), str(v))
+                      for d, v in chinese_calendar.workdays.items() if d.year == year)
+    return OfficialYear(year, bool(runs), runs, workdays)
+
+
+def official_is_workday(day: date) -> bool:
+    """The official calendar alone, without an office's exceptions."""
+    return WorkCalendar().is_workday(day)
 
 
 def default_days(finding: Finding) -> int:

@@ -11,11 +11,17 @@ from server.domain.audit import record_audit
 from server.domain.finding_workflow import TRANSITIONS, TransitionRefused, transition_finding
 from server.domain.models import Escalation, EscalationKind, Estate, Finding, FindingStatus, User
 from server.domain.rectification.access import OFFICE_ROLES, can_see_estate
-from server.domain.rectification.settings import escalation_rules, setting
+from server.domain.rectification.settings import EscalationRule, escalation_rules, setting
 from server.extensions import db
 
 ESCALATION_LABELS = {EscalationKind.URGE: "督办", EscalationKind.INTERVIEW: "约谈",
                      EscalationKind.PENALTY: "行政处罚"}
+
+
+def next_rung(finding: Finding) -> EscalationRule | None:
+    """The ladder's next rung for the finding (None once it is climbed)."""
+    rules = escalation_rules()
+    return rules[finding.escalation_step] if finding.escalation_step < len(rules) else None
 
 
 def schedule_next_escalation(finding: Finding) -> datetime | None:
@@ -38,13 +44,22 @@ def escalate_finding(
     credit_points: int | None = None,
     note: str = "",
 ) -> Escalation:
-    """Take the next rung (or `kind`, chosen by a supervisor); actor None is the scheduler's rule."""
+    """Take the next rung (or `kind`, chosen by a supervisor); actor None is the scheduler's rule.
+
+    A person's decision (actor given) needs a note saying why: it goes on the company's record.
+    """
     rules = escalation_rules()
     step = finding.escalation_step
+    estate = finding.estate or db.session.get(Estate, finding.estate_id)
+    if actor is not None and (actor.role not in OFFICE_ROLES or not can_see_estate(actor, estate)):
+        raise TransitionRefused("forbidden", "只有本区域科室负责人可以升级督办")
+    note = (note or "").strip()
+    if actor is not None and not note:
+        raise TransitionRefused("invalid_input", "请填写处理意见 (a note is required)")
     if kind is None:
-        if step >= len(rules):
+        rule = next_rung(finding)
+        if rule is None:
             raise TransitionRefused("invalid_transition", "已达到最高处理等级 (the ladder is climbed)")
-        rule = rules[step]
         kind, points = rule.kind, rule.credit_points
     else:
         try:
@@ -54,9 +69,6 @@ def escalate_finding(
         points = next((r.credit_points for r in rules if r.kind == kind), 0)
     if credit_points is not None:
         points = credit_points
-    estate = finding.estate or db.session.get(Estate, finding.estate_id)
-    if actor is not None and (actor.role not in OFFICE_ROLES or not can_see_estate(actor, estate)):
-        raise TransitionRefused("forbidden", "只有本区域科室负责人可以升级督办")
     transition_finding(finding, "escalate", actor, at=now, note=f"{ESCALATION_LABELS[kind]} {note}".strip())
     escalation = Escalation(finding_id=finding.id, company_id=estate.company_id if estate else None,
                             kind=kind, decided_at=now, decided_by_id=actor.id if actor else None,
@@ -69,7 +81,8 @@ def escalate_finding(
     schedule_next_escalation(finding)
     db.session.flush()
     record_audit(actor, "escalate_finding", escalation,
-                 {"finding_id": finding.id, "kind": kind.value, "credit_points": points, "at": now},
+                 {"finding_id": finding.id, "kind": kind.value, "credit_points": points, "at": now,
+                  "note": note},
                  office_id=finding.office_id)
     return escalation
 

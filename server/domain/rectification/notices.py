@@ -11,8 +11,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from server.domain.audit import record_audit
 from server.domain.finding_workflow import TRANSITIONS, TransitionRefused, transition_finding
-from server.domain.models import Estate, Finding, Notice, NoticeSequence, NoticeStatus, Office, User
-from server.domain.rectification.access import OFFICE_ROLES, can_see_estate
+from server.domain.models import (
+    Estate,
+    Finding,
+    FindingStatus,
+    Notice,
+    NoticeSequence,
+    NoticeStatus,
+    Office,
+    Revisit,
+    RevisitStatus,
+    User,
+)
+from server.domain.rectification.access import OFFICE_ROLES, can_see_estate, can_see_notice
 from server.domain.rectification.deadlines import (
     deadline_after,
     deadline_on,
@@ -21,7 +32,7 @@ from server.domain.rectification.deadlines import (
     office_calendar,
     parse_day_kind,
 )
-from server.domain.rectification.reminders import plan_reminders
+from server.domain.rectification.reminders import cancel_reminders, plan_reminders
 from server.extensions import db
 
 
@@ -107,6 +118,76 @@ def issue_notice(
     return notice
 
 
+NOTICE_STATUS_LABELS = {NoticeStatus.ISSUED: "已下发", NoticeStatus.CLOSED: "已办结",
+                        NoticeStatus.CANCELLED: "已撤销"}
+CANCEL_REASON_MAX = 500
+
+
 def notice_findings(notice: Notice) -> list[Finding]:
-    return list(db.session.scalars(
-        sa.select(Finding).where(Finding.notice_id == notice.id).order_by(Finding.found_at, Finding.id)))
+    """The findings the notice lists: for a cancelled notice, the ones it listed when it was
+    cancelled (they have left it since, and may be on a newer notice)."""
+    if notice.status == NoticeStatus.CANCELLED:
+        ids = [uuid.UUID(item["finding_id"]) for item in notice.cancelled_items or []]
+        where = Finding.id.in_(ids) if ids else sa.false()
+    else:
+        where = Finding.notice_id == notice.id
+    return list(db.session.scalars(sa.select(Finding).where(where).order_by(Finding.found_at, Finding.id)))
+
+
+def notice_deadlines(notice: Notice) -> dict[uuid.UUID, datetime | None]:
+    """Each listed finding's deadline as the notice set it (a cancelled notice remembers them)."""
+    if notice.status == NoticeStatus.CANCELLED:
+        return {uuid.UUID(item["finding_id"]): datetime.fromisoformat(item["due_at"]) if item.get("due_at")
+                else None for item in notice.cancelled_items or []}
+    return {f.id: f.due_at for f in notice_findings(notice)}
+
+
+def cancel_notice(notice: Notice, actor: User, reason: str, now: datetime) -> Notice:
+    """撤销整改通知书: a supervisor withdraws a notice issued in error, with a reason.
+
+    Its findings go back to open through the state machine (`withdraw_notice`, which drops
+    their deadline), their unsent reminders and pending revisits are cancelled, and the notice
+    keeps its number (numbers are never reused), its status becomes cancelled and it remembers
+    what it listed. Refused once any of its findings was closed (销号): that part of the notice
+    was carried out. Escalations already decided stay on the company's record: each was a
+    decision of its own. Raises TransitionRefused; flushes, the caller commits.
+    """
+    if actor.role not in OFFICE_ROLES or not can_see_notice(actor, notice):
+        raise TransitionRefused("forbidden", "只有本区域科室负责人或管理员可以撤销整改通知书")
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused("invalid_input", "请填写撤销理由 (a reason is required)")
+    if len(reason) > CANCEL_REASON_MAX:
+        raise TransitionRefused("invalid_input", f"撤销理由不能超过 {CANCEL_REASON_MAX} 字")
+    if notice.status == NoticeStatus.CANCELLED:
+        raise TransitionRefused("invalid_transition", f"整改通知书 {notice.label} 已撤销 (already cancelled)")
+    if notice.status == NoticeStatus.CLOSED:
+        raise TransitionRefused("invalid_transition",
+                                f"整改通知书 {notice.label} 所列问题已全部销号，不能撤销 (notice closed)")
+    findings = notice_findings(notice)
+    if any(f.status == FindingStatus.CLOSED for f in findings):
+        raise TransitionRefused("invalid_transition",
+                                "通知书中已有问题销号，不能撤销 (some of its findings are already closed)")
+    withdrawable = TRANSITIONS["withdraw_notice"].sources
+    for finding in findings:
+        if finding.status not in withdrawable:
+            # Checked for all before anything changes, so a refusal leaves the notice whole.
+            transition_finding(finding, "withdraw_notice", actor, at=now)
+    items = [{"finding_id": str(f.id), "due_at": f.due_at.isoformat() if f.due_at else None,
+              "status": f.status.value} for f in findings]
+    for finding in findings:
+        transition_finding(finding, "withdraw_notice", actor, at=now, note=f"{notice.label} {reason}")
+        finding.next_escalation_at = None
+        finding.notice = None
+        finding.notice_id = None
+        cancel_reminders(finding, now)
+        for revisit in db.session.scalars(sa.select(Revisit).where(
+                Revisit.finding_id == finding.id, Revisit.status == RevisitStatus.PENDING)):
+            revisit.status = RevisitStatus.CANCELLED
+    notice.status = NoticeStatus.CANCELLED
+    notice.cancelled_at, notice.cancelled_by_id = now, actor.id
+    notice.cancel_reason, notice.cancelled_items = reason, items
+    db.session.flush()
+    record_audit(actor, "cancel_notice", notice, {"label": notice.label, "reason": reason, "at": now,
+                                                  "findings": items})
+    return notice

@@ -12,7 +12,7 @@ attempt, keeps the error and backs off; nothing is ever dropped.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -43,29 +43,56 @@ AWAITING_FIX = frozenset({S.NOTIFIED, S.REOPENED, S.OVERDUE, S.ESCALATED})
 KIND_LABELS = {ReminderKind.BEFORE: "即将到期", ReminderKind.DUE: "今日到期", ReminderKind.OVERDUE: "已逾期"}
 
 
+_IN_BATCH = 500  # ids per IN (...) list
+
+
+def recipients_by_finding(finding_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[User]]:
+    """finding id → who is reminded about it: the company's active users, the responsible
+    inspector (the pending revisit's, else the one who found it) and the supervisor who issued
+    the notice. Set-based (a few queries per 500 findings), so the demo city plans with the
+    same rule as a single notice does."""
+    inspector = (sa.select(Revisit.inspector_id)
+                 .where(Revisit.finding_id == Finding.id, Revisit.status == RevisitStatus.PENDING)
+                 .correlate(Finding).limit(1).scalar_subquery())
+    facts: list[tuple[uuid.UUID, uuid.UUID | None, uuid.UUID | None, uuid.UUID | None]] = []
+    ids = list(dict.fromkeys(finding_ids))
+    for start in range(0, len(ids), _IN_BATCH):
+        rows = db.session.execute(
+            sa.select(Finding.id, Estate.company_id, inspector, Finding.reported_by_id, Notice.issued_by_id)
+            .outerjoin(Estate, Estate.id == Finding.estate_id)
+            .outerjoin(Notice, Notice.id == Finding.notice_id)
+            .where(Finding.id.in_(ids[start:start + _IN_BATCH])))
+        facts += [(fid, company_id, inspector_id or finder_id, issuer_id)
+                  for fid, company_id, inspector_id, finder_id, issuer_id in rows]
+    company_ids = sorted({company_id for _, company_id, _, _ in facts if company_id}, key=str)
+    staff_ids = sorted({uid for _, _, a, b in facts for uid in (a, b) if uid}, key=str)
+    by_company: dict[uuid.UUID, list[User]] = {}
+    for start in range(0, len(company_ids), _IN_BATCH):
+        for user in db.session.scalars(
+            sa.select(User).where(User.company_id.in_(company_ids[start:start + _IN_BATCH]),
+                                  User.role == Role.COMPANY, User.active.is_(True))
+            .order_by(User.username)
+        ):
+            by_company.setdefault(user.company_id, []).append(user)
+    staff: dict[uuid.UUID, User] = {}
+    for start in range(0, len(staff_ids), _IN_BATCH):
+        batch = staff_ids[start:start + _IN_BATCH]
+        for user in db.session.scalars(sa.select(User).where(User.id.in_(batch))):
+            if user.active and user.role != Role.COMPANY:
+                staff[user.id] = user
+    result: dict[uuid.UUID, list[User]] = {fid: [] for fid in ids}
+    for fid, company_id, inspector_id, issuer_id in facts:
+        people = {user.id: user for user in by_company.get(company_id, [])}
+        for user_id in (inspector_id, issuer_id):
+            if user_id in staff:
+                people[user_id] = staff[user_id]
+        result[fid] = list(people.values())
+    return result
+
+
 def reminder_recipients(finding: Finding) -> list[User]:
     """The company's users, the responsible inspector and the supervisor who issued the notice."""
-    estate = finding.estate or db.session.get(Estate, finding.estate_id)
-    people: dict[uuid.UUID, User] = {}
-    if estate is not None and estate.company_id is not None:
-        for user in db.session.scalars(
-            sa.select(User).where(User.company_id == estate.company_id, User.role == Role.COMPANY,
-                                  User.active.is_(True)).order_by(User.username)
-        ):
-            people[user.id] = user
-    inspector_id = db.session.scalar(
-        sa.select(Revisit.inspector_id).where(Revisit.finding_id == finding.id,
-                                              Revisit.status == RevisitStatus.PENDING).limit(1)
-    ) or finding.reported_by_id
-    supervisor_id = None
-    if finding.notice_id is not None:
-        supervisor_id = db.session.scalar(
-            sa.select(Notice.issued_by_id).where(Notice.id == finding.notice_id))
-    for user_id in (inspector_id, supervisor_id):
-        user = db.session.get(User, user_id) if user_id else None
-        if user is not None and user.active and user.role != Role.COMPANY:
-            people[user.id] = user
-    return list(people.values())
+    return recipients_by_finding([finding.id])[finding.id]
 
 
 def channels_for(user: User) -> list[Channel]:
@@ -108,20 +135,84 @@ def _add_reminder(finding_id: uuid.UUID, recipient_id: uuid.UUID, channel: Chann
     return reminder
 
 
+@dataclass(frozen=True)
+class PlannedReminder:
+    finding_id: uuid.UUID
+    recipient_id: uuid.UUID
+    channel: Channel
+    kind: ReminderKind
+    scheduled_at: datetime
+
+
+def planned_reminders(finding_ids: Sequence[uuid.UUID],
+                      planned_at: datetime | Mapping[uuid.UUID, datetime]) -> list[PlannedReminder]:
+    """The reminders the rule gives each finding still awaiting a fix, for its current
+    deadline, as planned at `planned_at` (one moment, or one per finding): every recipient,
+    every channel they have, every reminder time. Nothing is written."""
+    ids = list(dict.fromkeys(finding_ids))
+    deadlines: dict[uuid.UUID, datetime] = {}
+    for start in range(0, len(ids), _IN_BATCH):
+        deadlines.update(db.session.execute(
+            sa.select(Finding.id, Finding.due_at)
+            .where(Finding.id.in_(ids[start:start + _IN_BATCH]), Finding.due_at.is_not(None),
+                   Finding.status.in_(AWAITING_FIX))).all())
+    waiting = [fid for fid in ids if fid in deadlines]
+    recipients = recipients_by_finding(waiting)
+    plan = []
+    for fid in waiting:
+        at_moment = planned_at if isinstance(planned_at, datetime) else planned_at[fid]
+        times = reminder_times(deadlines[fid], at_moment)
+        for user in recipients[fid]:
+            for channel in channels_for(user):
+                plan += [PlannedReminder(fid, user.id, channel, kind, at) for kind, at in times]
+    return plan
+
+
 def plan_reminders(finding: Finding, now: datetime) -> list[Reminder]:
     """Plan the reminders for the finding's current deadline; earlier unsent ones are cancelled."""
     cancel_reminders(finding, now)
     if finding.due_at is None or finding.status not in AWAITING_FIX:
         return []
     planned = []
-    for user in reminder_recipients(finding):
-        for channel in channels_for(user):
-            for kind, at in reminder_times(finding.due_at, now):
-                reminder = _add_reminder(finding.id, user.id, channel, kind, at)
-                if reminder is not None:
-                    planned.append(reminder)
+    for p in planned_reminders([finding.id], now):
+        reminder = _add_reminder(p.finding_id, p.recipient_id, p.channel, p.kind, p.scheduled_at)
+        if reminder is not None:
+            planned.append(reminder)
     db.session.flush()
     return planned
+
+
+def hand_over_reminders(finding: Finding, old_id: uuid.UUID, new: User, now: datetime) -> int:
+    """The responsible inspector changed: the reminders still to come for `old_id` about the
+    finding are planned for `new` (on `new`'s channels) and the old ones cancelled, unless
+    `old_id` is still a recipient in another right (say, issued the notice). Call after the
+    change, so the rule already names `new`; returns how many reminder times moved."""
+    if old_id == new.id:
+        return 0
+    now_named = {user.id for user in reminder_recipients(finding)}
+    if new.id not in now_named:
+        return 0
+    pending = db.session.scalars(sa.select(Reminder).where(
+        Reminder.finding_id == finding.id, Reminder.recipient_id == old_id, Reminder.sent_at.is_(None),
+        Reminder.cancelled_at.is_(None))).all()
+    times = sorted({(r.kind, r.scheduled_at) for r in pending}, key=lambda t: (t[1], t[0].value))
+    if old_id not in now_named:
+        for reminder in pending:
+            reminder.cancelled_at, reminder.claim_token = now, None
+    for kind, at in times:
+        for channel in channels_for(new):
+            if _add_reminder(finding.id, new.id, channel, kind, at) is None:
+                # The same reminder was made for `new` once and cancelled (handed back and
+                # forth): it is wanted again.
+                db.session.execute(
+                    sa.update(Reminder)
+                    .where(Reminder.finding_id == finding.id, Reminder.recipient_id == new.id,
+                           Reminder.channel == channel, Reminder.kind == kind, Reminder.scheduled_at == at,
+                           Reminder.sent_at.is_(None))
+                    .values(cancelled_at=None)
+                    .execution_options(synchronize_session=False))
+    db.session.flush()
+    return len(times)
 
 
 def cancel_reminders(finding: Finding, now: datetime) -> int:
@@ -136,11 +227,15 @@ def cancel_reminders(finding: Finding, now: datetime) -> int:
     return result.rowcount or 0
 
 
+def next_overdue_time(sent_scheduled_at: datetime) -> datetime:
+    """When the next overdue reminder falls, after one planned for `sent_scheduled_at` went out."""
+    return sent_scheduled_at + timedelta(days=int(setting("REMINDER_OVERDUE_EVERY_DAYS")))
+
+
 def plan_next_overdue(reminder: Reminder) -> Reminder | None:
     """After an overdue reminder went out, the next one a week (configurable) later."""
-    every = timedelta(days=int(setting("REMINDER_OVERDUE_EVERY_DAYS")))
     return _add_reminder(reminder.finding_id, reminder.recipient_id, reminder.channel,
-                         ReminderKind.OVERDUE, reminder.scheduled_at + every)
+                         ReminderKind.OVERDUE, next_overdue_time(reminder.scheduled_at))
 
 
 # --- delivery bookkeeping (the scheduler sends; these functions keep the books) -------------

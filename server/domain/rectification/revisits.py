@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -31,19 +33,28 @@ from server.domain.rectification.deadlines import (
     default_days,
     office_calendar,
 )
-from server.domain.rectification.reminders import cancel_reminders, plan_reminders
+from server.domain.rectification.reminders import cancel_reminders, hand_over_reminders, plan_reminders
 from server.domain.rectification.settings import setting
 from server.extensions import db
 
 S = FindingStatus
 
 
+def _inspector_rule(office_id, region_code) -> list[sa.ColumnElement[bool]]:
+    """Who may take a revisit (回头看) of an estate: an active office inspector (never a
+    company's own staff, who would verify their own fix) whose region contains the estate's,
+    or one with the whole office. `office_id` and `region_code` are values or columns; the
+    query must outer-join Region on User.region_id."""
+    code = sa.literal(region_code) if isinstance(region_code, str) else region_code
+    return [User.office_id == office_id, User.role == Role.INSPECTOR, User.active.is_(True),
+            User.company_id.is_(None), sa.or_(User.region_id.is_(None), code.startswith(Region.code))]
+
+
 def pick_inspector(finding: Finding) -> User | None:
     """The inspector of the finding's region with the fewest pending revisits.
 
-    Only office staff with the inspector role qualify (a company's own staff never verify
-    their own fix); an inspector of an enclosing region counts, ties go by username so the
-    choice is repeatable.
+    Inspectors of the estate's own area come before office-wide ones; ties go by username so
+    the choice is repeatable.
     """
     pending = (
         sa.select(sa.func.count(Revisit.id))
@@ -54,14 +65,31 @@ def pick_inspector(finding: Finding) -> User | None:
     query = (
         sa.select(User)
         .outerjoin(Region, Region.id == User.region_id)
-        .where(User.office_id == finding.office_id, User.role == Role.INSPECTOR,
-               User.active.is_(True), User.company_id.is_(None),
-               sa.or_(User.region_id.is_(None), sa.literal(finding.region_code).startswith(Region.code)))
+        .where(*_inspector_rule(finding.office_id, finding.region_code))
         # Inspectors of the estate's own area before office-wide ones, then the least loaded.
         .order_by(User.region_id.is_(None), pending, User.username)
         .limit(1)
     )
     return db.session.scalars(query).first()
+
+
+def eligible_inspectors(estates: Iterable[Estate]) -> dict[uuid.UUID, list[User]]:
+    """estate id → the inspectors a revisit there may be given to (the rule of pick_inspector),
+    regional ones first, in one query for a whole page of revisits."""
+    ids = list({e.id for e in estates})
+    result: dict[uuid.UUID, list[User]] = {estate_id: [] for estate_id in ids}
+    if not ids:
+        return result
+    rows = db.session.execute(
+        sa.select(Estate.id, User)
+        .select_from(Estate)
+        .join(User, sa.true())
+        .outerjoin(Region, Region.id == User.region_id)
+        .where(Estate.id.in_(ids), *_inspector_rule(Estate.office_id, Estate.region_code))
+        .order_by(Estate.id, User.region_id.is_(None), User.username))
+    for estate_id, user in rows:
+        result[estate_id].append(user)
+    return result
 
 
 def ensure_revisit(finding: Finding, *, now: datetime, trigger: str) -> Revisit:
@@ -90,18 +118,28 @@ def ensure_revisit(finding: Finding, *, now: datetime, trigger: str) -> Revisit:
 
 
 def assign_revisit(revisit: Revisit, inspector: User, actor: User, *, now: datetime) -> Revisit:
-    """A supervisor hands a revisit to another inspector of the region."""
+    """A supervisor hands a revisit to another inspector of the region; the reminders the
+    responsible inspector was still to get about the finding go to the new one."""
     finding = revisit.finding
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or not can_see_estate(actor, finding.estate):
+    estate = finding.estate or db.session.get(Estate, finding.estate_id)
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or not can_see_estate(actor, estate):
         raise TransitionRefused("forbidden", "只有本区域科室负责人可以分派回头看任务")
-    if inspector.role != Role.INSPECTOR or inspector.company_id is not None or not can_see_estate(
-            inspector, finding.estate):
-        raise TransitionRefused("invalid_input", "只能分派给本区域的检查员")
+    eligible = db.session.scalar(
+        sa.select(User.id).outerjoin(Region, Region.id == User.region_id)
+        .where(User.id == inspector.id, *_inspector_rule(finding.office_id, finding.region_code)))
+    if eligible is None:
+        raise TransitionRefused("invalid_input", "只能分派给负责该小区所在区域的检查员")
     if revisit.status != RevisitStatus.PENDING:
         raise TransitionRefused("invalid_transition", "回头看任务已完成或已取消")
     before = revisit.inspector_id
+    if before == inspector.id:
+        return revisit
     revisit.inspector_id = inspector.id
-    record_audit(actor, "assign_revisit", revisit, {"from": before, "to": inspector.id, "at": now},
+    # Until now the reminders named this revisit's inspector, or the finder while it had none.
+    responsible = before or finding.reported_by_id
+    moved = hand_over_reminders(finding, responsible, inspector, now) if responsible else 0
+    record_audit(actor, "assign_revisit", revisit,
+                 {"from": before, "to": inspector.id, "at": now, "reminders_moved": moved},
                  office_id=finding.office_id)
     db.session.flush()
     return revisit
