@@ -27,4 +27,13 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from server.web import auth, company, devices, inbox, ledger, pages, photos  # noqa: E402,F401
+from server.web import (  # noqa: E402,F401
+    auth,
+    company,
+    devices,
+    inbox,
+    ledger,
+    pages,
+    photos,
+    rectification_admin,
+)

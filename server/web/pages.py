@@ -12,10 +12,12 @@ from flask_login import login_required
 from server.domain.finding_workflow import STATUS_LABELS, TRANSITIONS
 from server.domain.models import (
     Escalation,
+    EscalationKind,
     Estate,
     Finding,
     FindingStatus,
     Notice,
+    NoticeStatus,
     PhotoLink,
     PhotoRole,
     Rectification,
@@ -24,10 +26,17 @@ from server.domain.models import (
     Role,
     User,
 )
-from server.domain.rectification import company_credit, issue_notice, notice_findings, record_revisit_result
+from server.domain.rectification import (
+    company_credit,
+    eligible_inspectors,
+    issue_notice,
+    notice_findings,
+    record_revisit_result,
+)
 from server.domain.rectification.access import can_see_estate, can_see_notice, estates_in_scope
 from server.domain.rectification.deadlines import DAY_KIND_LABELS, DayKind, default_days, local_date
-from server.domain.rectification.escalations import ESCALATION_LABELS
+from server.domain.rectification.escalations import ESCALATION_LABELS, next_rung
+from server.domain.rectification.notices import notice_deadlines
 from server.domain.rectification.revisits import pending_revisits
 from server.domain.rectification.settings import setting
 from server.extensions import db
@@ -71,7 +80,21 @@ def photo_map(findings: list[Finding]) -> dict[uuid.UUID, dict[str, list[str]]]:
 @bp.app_context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "local_date": local_date,
-            "escalation_labels": ESCALATION_LABELS, "day_kind_labels": DAY_KIND_LABELS}
+            "escalation_labels": ESCALATION_LABELS, "day_kind_labels": DAY_KIND_LABELS,
+            "escalation_kinds": list(EscalationKind)}
+
+
+def escalation_choices(findings: list[Finding]) -> dict[uuid.UUID, str]:
+    """finding id → the label of its next rung, for the findings this user may escalate now."""
+    if me().role not in OFFICE:
+        return {}
+    escalatable = TRANSITIONS["escalate"].sources
+    choices = {}
+    for finding in findings:
+        if finding.status in escalatable:
+            rung = next_rung(finding)
+            choices[finding.id] = ESCALATION_LABELS[rung.kind] if rung else ""
+    return choices
 
 
 @bp.get("/estates")
@@ -109,7 +132,7 @@ def estate(estate_id: str):
     return render_template("web/estate.html", estate=estate, findings=findings, photos=photo_map(findings),
                            issuable=issuable, defaults=defaults, notices=notices, form=CsrfForm(),
                            can_issue=me().role in OFFICE, default_kind=setting("DEADLINE_DAY_KIND"),
-                           day_kinds=list(DayKind))
+                           day_kinds=list(DayKind), escalations=escalation_choices(findings))
 
 
 @bp.post("/estates/<estate_id>/notices")
@@ -176,16 +199,29 @@ def notice(notice_id: str):
     for key, rows in (("rects", rects), ("revisits", revisits), ("escalations", escalations)):
         for row in rows:
             by_finding[row.finding_id][key].append(row)
-    reportable = TRANSITIONS["report_rectified"].sources
+    cancelled = notice.status == NoticeStatus.CANCELLED
+    # A cancelled notice asks nothing of anyone: its findings may be on a newer notice now.
+    reportable = set() if cancelled else TRANSITIONS["report_rectified"].sources
     template = "web/company_notice.html" if me().role == Role.COMPANY else "web/notice.html"
     credit = company_credit(notice.company_id) if notice.company_id else None
-    return render_template(template, notice=notice, findings=findings, photos=photo_map(findings),
+    people = _people(rects, revisits, escalations, notice)
+    photos = photo_map(findings)
+    if cancelled and me().role == Role.COMPANY:
+        # Its findings left the notice: their photos are no longer the company's to see.
+        photos = {f.id: {"before": [], "after": []} for f in findings}
+    return render_template(template, notice=notice, findings=findings, photos=photos,
                            related=by_finding, reportable=reportable, credit=credit,
-                           users={u.id: u for u in _people(rects, revisits)})
+                           users={u.id: u for u in people}, deadlines=notice_deadlines(notice),
+                           escalations={} if cancelled else escalation_choices(findings),
+                           can_cancel=me().role in OFFICE and notice.status == NoticeStatus.ISSUED,
+                           form=CsrfForm())
 
 
-def _people(rects, revisits) -> list[User]:
-    ids = {r.reported_by_id for r in rects} | {v.inspector_id for v in revisits}
+def _people(rects, revisits, escalations=(), notice: Notice | None = None) -> list[User]:
+    ids = ({r.reported_by_id for r in rects} | {v.inspector_id for v in revisits}
+           | {e.decided_by_id for e in escalations})
+    if notice is not None:
+        ids.add(notice.cancelled_by_id)
     ids.discard(None)
     return db.session.scalars(sa.select(User).where(User.id.in_(ids))).all() if ids else []
 
@@ -217,7 +253,11 @@ def revisits():
             .where(Revisit.status == RevisitStatus.PENDING, Finding.estate_id.in_(scope))
             .order_by(Revisit.due_at).limit(300)).all()
     findings = [r.finding for r in rows]
-    return render_template("web/revisits.html", revisits=rows, photos=photo_map(findings), form=CsrfForm())
+    # Supervisors hand tasks on: to each estate's eligible inspectors (one query for the page).
+    choices = eligible_inspectors(f.estate for f in findings) if user.role in OFFICE else {}
+    assigned = {u.id: u for u in _people([], rows)}
+    return render_template("web/revisits.html", revisits=rows, photos=photo_map(findings), form=CsrfForm(),
+                           choices=choices, assigned=assigned, can_assign=user.role in OFFICE)
 
 
 @bp.post("/revisits/<revisit_id>")
