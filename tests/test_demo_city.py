@@ -7,6 +7,7 @@ replace it.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import io
@@ -46,14 +47,19 @@ from server.domain.models import (
     PhotoLink,
     Region,
     RegionLevel,
+    Reminder,
+    ReminderKind,
     Role,
     User,
 )
 from server.domain.models.base import SyncMixin
+from server.domain.rectification.reminders import AWAITING_FIX, planned_reminders, unread_count
 from server.domain.rectification.settings import escalation_rules
 from server.extensions import db
+from server.jobs import run_once
 from server.storage import Variant, get_photo_store
 from tests.conftest import _test_config, empty_all_tables
+from tests.smtp_sink import SmtpServer
 
 TODAY = date(2026, 3, 16)
 # The start of TODAY in the city (UTC+8), as stored (naive UTC).
@@ -63,7 +69,7 @@ SMALL = DemoOptions(seed=7, today=TODAY, months=2, photo_limit=6)
 DIGEST_TABLES = [
     "office", "region", "company", "estate", "user_account", "checklist_template", "checklist_section",
     "checklist_item", "inspection", "inspection_inspector", "answer", "notice", "finding", "rectification",
-    "revisit", "escalation", "photo", "photo_link", "notice_sequence", "audit_entry",
+    "revisit", "escalation", "photo", "photo_link", "notice_sequence", "audit_entry", "reminder",
 ]
 
 
@@ -236,6 +242,67 @@ def assert_on_the_escalation_ladder(finding: Finding) -> None:
         assert finding.next_escalation_at == finding.due_at + timedelta(days=next_rule.days_overdue)
     else:
         assert finding.next_escalation_at is None
+
+
+def test_reminders_are_the_planners_played_forward_to_today(city):
+    """Findings awaiting a fix have the reminders their notice planned (the services' own
+    planner), sent up to the end of TODAY and queued after it; nothing else has any."""
+    reminders = db.session.scalars(sa.select(Reminder)).all()
+    waiting = db.session.execute(
+        sa.select(Finding.id, Notice.issued_at).join(Notice, Notice.id == Finding.notice_id)
+        .where(Finding.status.in_(AWAITING_FIX))).all()
+    assert waiting and {r.finding_id for r in reminders} == {fid for fid, _ in waiting}
+    every, until = timedelta(days=7), AS_OF + timedelta(days=1)
+    mine: dict[tuple, list[Reminder]] = {}
+    for r in reminders:
+        assert (r.sent_at is not None) == (r.scheduled_at < until) and r.cancelled_at is None
+        if r.sent_at is not None:
+            assert r.sent_at == r.scheduled_at and r.subject.startswith("【巡查】") and r.attempts == 1
+        else:
+            assert r.next_attempt_at == r.scheduled_at and r.subject == "" and r.read_at is None
+        mine.setdefault((r.finding_id, r.recipient_id, r.channel, r.kind), []).append(r)
+    planned: dict[tuple, list[datetime]] = {}
+    for p in planned_reminders([fid for fid, _ in waiting], dict(waiting)):
+        planned.setdefault((p.finding_id, p.recipient_id, p.channel, p.kind), []).append(p.scheduled_at)
+    assert set(planned) == set(mine)
+    for key, times in planned.items():
+        made = sorted(r.scheduled_at for r in mine[key])
+        if key[3] == ReminderKind.OVERDUE:
+            # Weekly while overdue, up to exactly one still to come.
+            assert made == [times[0] + every * n for n in range(len(made))]
+            assert made[-1] >= until and (len(made) == 1 or made[-2] < until)
+        else:
+            assert made == sorted(times)
+    # A server started on the build day sends nothing; tomorrow brings a day's share.
+    queued = sa.select(sa.func.count()).select_from(Reminder).where(
+        Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None))
+    assert db.session.scalar(queued.where(Reminder.next_attempt_at < until)) == 0
+    tomorrow = db.session.scalar(queued.where(Reminder.next_attempt_at < until + timedelta(days=1)))
+    assert 0 < tomorrow < len(reminders) / 4
+    # Inboxes have a history, the last days' messages still unread; a district supervisor's too.
+    inbox = [r for r in reminders if r.sent_at and r.channel.value == "inbox"]
+    assert 0 < sum(r.read_at is None for r in inbox) < len(inbox)
+    assert all(r.read_at is None or AS_OF - r.sent_at > timedelta(days=3) for r in inbox)
+    supervisor = db.session.scalar(sa.select(User).where(User.username == "supervisor1"))
+    assert any(r.recipient_id == supervisor.id for r in inbox)
+    assert unread_count(supervisor) == sum(r.recipient_id == supervisor.id and not r.read_at for r in inbox)
+    before = next(r for r in reminders if r.sent_at and r.kind == ReminderKind.BEFORE)
+    assert "当前状态：已下发整改通知" in before.body
+
+
+def test_a_server_started_on_the_build_day_mails_nothing(tmp_path):
+    """The real scheduler over a fresh city: nothing on the build day, the day's share the next."""
+    other = create_app(_test_config(f"sqlite:///{tmp_path / 'ticks.sqlite3'}", tmp_path))
+    with other.app_context(), SmtpServer() as smtp:
+        other.config.update(MAIL_PORT=smtp.port)
+        db.create_all()
+        build_demo_city(db.session, get_photo_store(other), dataclasses.replace(SMALL, photos=False))
+        assert run_once(AS_OF + timedelta(hours=23)).sent == 0  # 23:00 on the build day (local)
+        assert smtp.sink.messages == []
+        report = run_once(AS_OF + timedelta(days=1, hours=10))  # 10:00 the next morning
+        assert report.sent > 0 and report.failed == 0 and smtp.sink.messages
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_photos_are_real_jpegs_named_by_their_hash(city):

@@ -8,7 +8,8 @@
 The fictional prefecture city 澜江市 (division code 390100): at scale 1, 3 districts, 12
 streets, 40 communities, 120 estates of all four management types, 20 companies, a 13-section
 100-point checklist, and a few months of inspections with findings, notices, company reports,
-revisits, escalations and drawn photos. All logins use server.config.DEMO_PASSWORD.
+revisits, escalations, reminders (sent up to the end of the build day, the rest queued) and
+drawn photos. All logins use server.config.DEMO_PASSWORD.
 """
 
 from server.demo.builder import (

@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from server.config import DEMO_PASSWORD
 from server.demo import checklist_data, names
@@ -39,6 +39,7 @@ from server.domain.models import (
     Answer,
     AnswerResult,
     AuditEntry,
+    Channel,
     ChecklistItem,
     ChecklistSection,
     ChecklistTemplate,
@@ -65,6 +66,8 @@ from server.domain.models import (
     RectificationStatus,
     Region,
     RegionLevel,
+    Reminder,
+    ReminderKind,
     Revisit,
     RevisitResult,
     RevisitStatus,
@@ -76,7 +79,14 @@ from server.domain.models import (
 )
 from server.domain.photos import PhotoLimits, inspect_image
 from server.domain.progress import ProgressFn
+from server.domain.rectification.reminders import (
+    AWAITING_FIX,
+    PlannedReminder,
+    next_overdue_time,
+    planned_reminders,
+)
 from server.domain.rectification.settings import EscalationRule, days_for_severity, escalation_rules
+from server.notify.messages import render_reminder
 from server.storage import PhotoStore
 from shared_schema.scoring import compute_score
 
@@ -88,6 +98,7 @@ CHUNK = 50  # inspections generated and written per step (and per progress tick)
 STAGE_CITY = "城市与小区 city"
 STAGE_HISTORY = "检查记录 inspections"
 STAGE_PHOTOS = "照片 photos"
+STAGE_REMINDERS = "提醒 reminders"
 
 
 class DemoCityExistsError(RuntimeError):
@@ -323,6 +334,8 @@ ESCALATION_NOTES = {
     EscalationKind.PENALTY: "拒不整改，移交行政处罚",
 }
 REVISIT_DAYS = 5  # about three working days
+REMINDER_BATCH = 500  # findings planned, rendered and written per step
+READ_AFTER_DAYS = 3  # inbox reminders older than this were read; the newer ones wait unread
 RECTIFICATION_NOTES = ["已按要求整改完毕，附整改后照片", "已清理完毕并加强日常巡查",
                        "已维修更换，恢复正常使用", "已张贴公示并拍照留存", "已约谈相关业主，完成清理"]
 REVISIT_NOTES = ["现场复查，已整改到位，予以销号", "复查合格，销号", "经回头看核实已整改"]
@@ -395,6 +408,7 @@ class _Builder:
         self._estates()
         self.progress(STAGE_CITY, 5, 5)
         self._history()
+        self._reminders()
         self._photos()
         self._notice_sequences()
         self._audit()
@@ -965,6 +979,85 @@ class _Builder:
             row.update(status=RevisitStatus.DONE, result=RevisitResult.FIXED, done_at=_utc(fate.closed),
                        note=rng.choice(REVISIT_NOTES))
         chunk.revisits.append(self.synced(rng, _utc(created), **row))
+
+    # -- reminders -----------------------------------------------------------------------
+
+    def _reminders(self) -> None:
+        """提醒 for the findings still awaiting a fix (notified, overdue, escalated), planned
+        by the rectification services' own planner — the same recipients, channels and times
+        as issuing their notice planned (`planned_reminders`, as of the notice's issue time) —
+        then played forward as the scheduler would have: each overdue reminder that went out
+        planned the next a week later (`next_overdue_time`) while the finding stayed overdue.
+
+        Everything due before the end of today counts as sent at its time (subject and body
+        written; in the inbox, read when older than READ_AFTER_DAYS), so the inbox has a
+        history and a server started on the build day mails nothing: the first reminders go out
+        at tomorrow's REMINDER_HOUR, the day's share as in a live office. Findings already
+        reported or closed get none (their reminders would all be sent or cancelled history).
+        """
+        rng = self.rng("reminders")
+        until = self.as_of + timedelta(days=1)  # the end of today, local time
+        waiting = self.session.execute(
+            sa.select(Finding.id, Notice.issued_at)
+            .join(Notice, Notice.id == Finding.notice_id)
+            .where(Finding.office_id == self.office_id, Finding.status.in_(AWAITING_FIX),
+                   Finding.due_at.is_not(None))
+            .order_by(Finding.due_at, Finding.id)).all()
+        first_escalation = dict(self.session.execute(
+            sa.select(Escalation.finding_id, sa.func.min(Escalation.decided_at))
+            .join(Finding, Finding.id == Escalation.finding_id)
+            .where(Finding.office_id == self.office_id)
+            .group_by(Escalation.finding_id)).all())
+        users = {u.id: u for u in self.session.scalars(
+            sa.select(User).where(User.office_id == self.office_id))}
+        self.progress(STAGE_REMINDERS, 0, len(waiting))
+        for start in range(0, len(waiting), REMINDER_BATCH):
+            issued = dict(waiting[start:start + REMINDER_BATCH])
+            findings = {f.id: f for f in self.session.scalars(
+                sa.select(Finding).where(Finding.id.in_(list(issued)))
+                .options(selectinload(Finding.estate), selectinload(Finding.notice)))}
+            texts: dict[tuple, tuple[str, str]] = {}
+            rows = []
+            for plan in planned_reminders(list(issued), issued):
+                finding, recipient = findings[plan.finding_id], users[plan.recipient_id]
+                for at, planned in self._played_forward(plan, issued[plan.finding_id], until):
+                    if at >= until:
+                        rows.append(self._reminder_row(rng, plan, at, planned, None))
+                        continue
+                    # The message says what the finding's status was when it went out.
+                    status = FindingStatus.NOTIFIED
+                    if plan.kind == ReminderKind.OVERDUE:
+                        escalated = first_escalation.get(finding.id)
+                        status = (FindingStatus.ESCALATED if escalated and escalated <= at
+                                  else FindingStatus.OVERDUE)
+                    key = (finding.id, recipient.id, plan.kind, status)
+                    if key not in texts:
+                        texts[key] = render_reminder(Reminder(kind=plan.kind), finding, recipient, status)
+                    rows.append(self._reminder_row(rng, plan, at, planned, texts[key]))
+            self.insert(Reminder, rows)
+            self.progress(STAGE_REMINDERS, min(start + REMINDER_BATCH, len(waiting)), len(waiting))
+
+    @staticmethod
+    def _played_forward(plan: PlannedReminder, issued: datetime,
+                        until: datetime) -> list[tuple[datetime, datetime]]:
+        """(scheduled time, planned at) of the planned reminder and, for an overdue one, of
+        each repeat its sending planned, up to the first one at or after `until`."""
+        chain = [(plan.scheduled_at, issued)]
+        if plan.kind == ReminderKind.OVERDUE:
+            while chain[-1][0] < until:
+                chain.append((next_overdue_time(chain[-1][0]), chain[-1][0]))
+        return chain
+
+    def _reminder_row(self, rng: random.Random, plan: PlannedReminder, at: datetime, planned: datetime,
+                      text: tuple[str, str] | None) -> dict[str, Any]:
+        sent = text is not None
+        read = sent and plan.channel == Channel.INBOX and at < self.as_of - timedelta(days=READ_AFTER_DAYS)
+        return {"id": _uuid(rng), "finding_id": plan.finding_id, "recipient_id": plan.recipient_id,
+                "channel": plan.channel, "kind": plan.kind, "scheduled_at": at,
+                "sent_at": at if sent else None, "read_at": at + timedelta(hours=3) if read else None,
+                "attempts": 1 if sent else 0, "last_error": "", "subject": text[0][:200] if sent else "",
+                "body": text[1] if sent else "", "next_attempt_at": at, "claim_token": None,
+                "cancelled_at": None, "created_at": planned, "updated_at": at if sent else planned}
 
     # -- photos --------------------------------------------------------------------------
 

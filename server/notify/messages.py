@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from server.domain.finding_workflow import STATUS_LABELS
-from server.domain.models import Estate, Finding, Notice, Reminder, ReminderKind, User
+from server.domain.models import Estate, Finding, FindingStatus, Notice, Reminder, ReminderKind, User
 from server.domain.rectification.deadlines import local_date
 from server.extensions import db
 
 
-def render_reminder(reminder: Reminder, finding: Finding, recipient: User) -> tuple[str, str]:
+def render_reminder(reminder: Reminder, finding: Finding, recipient: User,
+                    status: FindingStatus | None = None) -> tuple[str, str]:
+    """Subject and body; `status` is the finding's status when the message went out, for a
+    message written after the fact (the demo city's history), else the current one."""
     estate = finding.estate or db.session.get(Estate, finding.estate_id)
     notice = db.session.get(Notice, finding.notice_id) if finding.notice_id else None
     due = local_date(finding.due_at) if finding.due_at else None
@@ -31,7 +34,7 @@ def render_reminder(reminder: Reminder, finding: Finding, recipient: User) -> tu
         f"小区：{estate.name}",
         f"问题：{finding.category}（{finding.location}）{finding.description}",
         f"整改期限：{due}" if due else None,
-        f"当前状态：{STATUS_LABELS[finding.status]}",
+        f"当前状态：{STATUS_LABELS[status or finding.status]}",
         "",
         "请登录巡查系统查看详情并反馈整改情况。",
         f"({english}: {estate.name}, {finding.category}. Please log in to Xuncha.)",
