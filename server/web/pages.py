@@ -77,9 +77,18 @@ def photo_map(findings: list[Finding]) -> dict[uuid.UUID, dict[str, list[str]]]:
     return result
 
 
+# Words for the states the pages show beside a finding's history (zh_CN first).
+WORKFLOW_LABELS = {
+    "submitted": "待复查 submitted", "accepted": "复查通过 accepted", "rejected": "复查未通过 rejected",
+    "pending": "待回头看 pending", "done": "已完成 done", "cancelled": "已取消 cancelled",
+    "fixed": "已整改 fixed", "not_fixed": "未整改 not fixed",
+}
+
+
 @bp.app_context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "local_date": local_date,
+            "workflow_labels": WORKFLOW_LABELS,
             "escalation_labels": ESCALATION_LABELS, "day_kind_labels": DAY_KIND_LABELS,
             "escalation_kinds": list(EscalationKind)}
 
