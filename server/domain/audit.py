@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from server.domain.jsonable import jsonable
 from server.domain.models import AuditEntry, User
 from server.extensions import db
 
@@ -23,7 +24,7 @@ def record_audit(
         action=action,
         entity=type(entity).__tablename__,
         entity_id=str(_entity_key(entity)),
-        changes=_jsonable(changes or {}),
+        changes=jsonable(changes or {}),
     )
     db.session.add(entry)
     return entry
@@ -31,13 +32,3 @@ def record_audit(
 
 def _entity_key(entity: Any) -> Any:
     return getattr(entity, "id", None) or getattr(entity, "sha256", None)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

@@ -15,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 
 from server.domain.database import reserve_change_numbers
 from server.domain.finding_workflow import TransitionRefused, transition_finding
+from server.domain.jsonable import jsonable
 from server.domain.models import (
     Answer,
     AppliedAction,
@@ -122,7 +123,7 @@ def apply_push(
         results[index] = _apply_one(ctx, record)
     _score_finished_inspections(ctx)
     reply = {"batch_id": str(batch_id), "replayed": False, "server_time": ctx.now, "results": results}
-    batch.reply = _jsonable(reply)
+    batch.reply = jsonable(reply)
     return batch.reply
 
 
@@ -190,7 +191,7 @@ def _record_conflict(ctx: PushContext, record: Incoming, result: dict[str, Any])
     db.session.add(SyncConflict(
         office_id=ctx.user.office_id, device_id=ctx.device.id, user_id=ctx.user.id,
         kind=record.kind, record_id=str(record.id), reason=result["code"],
-        detail=_jsonable({"message": result["message"], "fields": record.fields,
+        detail=jsonable({"message": result["message"], "fields": record.fields,
                           "clocks": record.clocks, "server_version": result.get("server_version")}),
     ))
 
@@ -476,7 +477,7 @@ def _finding_action(ctx: PushContext, record: Incoming) -> dict[str, Any]:
         outcome = _result("finding_action", record.id, "rejected", refused.code, str(refused),
                           to_record("finding", finding))
     db.session.add(AppliedAction(id=record.id, finding_id=finding.id,
-                                 action=record.fields["action"], outcome=_jsonable(outcome)))
+                                 action=record.fields["action"], outcome=jsonable(outcome)))
     return outcome
 
 
@@ -516,15 +517,3 @@ def _kind_hint(raw: Any) -> str:
 
 def _id_hint(raw: Any) -> str:
     return str(raw.get("id", ""))[:40] if isinstance(raw, dict) else ""
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="milliseconds") + "Z"
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
