@@ -301,3 +301,20 @@ def photo_jpeg_bytes(width: int = 1280, height: int = 960, seed: int = 0) -> byt
     out = io.BytesIO()
     img.save(out, "JPEG", quality=85)
     return out.getvalue()
+
+
+def loop_world(**office_kw) -> dict:
+    """The cast of the rectification loop: an office, its region tree, one company with one
+    estate, a district supervisor, a street inspector and a company user."""
+    from tests import factories
+
+    the_office = office(**office_kw)
+    tree = region_tree(the_office)
+    the_company = company(the_office)
+    return {
+        "office": the_office, "tree": tree, "company": the_company, "make": factories,
+        "estate": estate(tree["community"], the_company),
+        "supervisor": user(the_office, Role.SUPERVISOR, region_id=tree["district"].id),
+        "inspector": user(the_office, Role.INSPECTOR, region_id=tree["street"].id),
+        "company_user": user(the_office, Role.COMPANY, company_id=the_company.id),
+    }

@@ -48,18 +48,12 @@ OVERDUE_DAY = datetime(2026, 3, 10, 2, 0)
 
 @pytest.fixture
 def world(make):
-    office = make.office()
-    tree = make.region_tree(office)
-    other_district = make.region(office, tree["city"], name="别的区")
-    company = make.company(office)
-    estate = make.estate(tree["community"], company)
+    cast = make.loop_world()
+    other_district = make.region(cast["office"], cast["tree"]["city"], name="别的区")
     return {
-        "office": office, "tree": tree, "company": company, "estate": estate, "make": make,
-        "supervisor": make.user(office, Role.SUPERVISOR, region_id=tree["district"].id),
-        "far_supervisor": make.user(office, Role.SUPERVISOR, region_id=other_district.id),
-        "inspector": make.user(office, Role.INSPECTOR, region_id=tree["street"].id),
-        "far_inspector": make.user(office, Role.INSPECTOR, region_id=other_district.id),
-        "company_user": make.user(office, Role.COMPANY, company_id=company.id),
+        **cast,
+        "far_supervisor": make.user(cast["office"], Role.SUPERVISOR, region_id=other_district.id),
+        "far_inspector": make.user(cast["office"], Role.INSPECTOR, region_id=other_district.id),
     }
 
 

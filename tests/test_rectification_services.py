@@ -42,15 +42,7 @@ MONDAY = datetime(2026, 3, 2, 2, 0)
 
 @pytest.fixture
 def world(make):
-    office = make.office(legal_basis="《物业管理条例》第四十六条")
-    tree = make.region_tree(office)
-    company = make.company(office)
-    estate = make.estate(tree["community"], company)
-    supervisor = make.user(office, Role.SUPERVISOR, region_id=tree["district"].id)
-    inspector = make.user(office, Role.INSPECTOR, region_id=tree["street"].id)
-    company_user = make.user(office, Role.COMPANY, company_id=company.id)
-    return {"office": office, "tree": tree, "company": company, "estate": estate, "supervisor": supervisor,
-            "inspector": inspector, "company_user": company_user, "make": make}
+    return make.loop_world(legal_basis="《物业管理条例》第四十六条")
 
 
 def _findings(world, n=2, **kw):

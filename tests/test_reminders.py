@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import sqlalchemy as sa
 
-from server.domain.models import AuditEntry, Channel, FindingStatus, Reminder, ReminderKind, Role
+from server.domain.models import AuditEntry, Channel, FindingStatus, Reminder, ReminderKind
 from server.domain.rectification import issue_notice, report_rectification
 from server.domain.rectification.deadlines import local_date
 from server.extensions import db
@@ -31,15 +31,7 @@ def at_nine_thirty(day: date) -> datetime:
 
 @pytest.fixture
 def world(make):
-    office = make.office()
-    tree = make.region_tree(office)
-    company = make.company(office)
-    estate = make.estate(tree["community"], company)
-    supervisor = make.user(office, Role.SUPERVISOR, region_id=tree["district"].id)
-    inspector = make.user(office, Role.INSPECTOR, region_id=tree["street"].id)
-    company_user = make.user(office, Role.COMPANY, company_id=company.id)
-    return {"office": office, "estate": estate, "supervisor": supervisor, "inspector": inspector,
-            "company_user": company_user, "make": make}
+    return make.loop_world()
 
 
 def _notice(world, n=1):
