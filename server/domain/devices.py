@@ -10,13 +10,13 @@ import sqlalchemy as sa
 
 from server.domain.accounts import verify_password
 from server.domain.audit import record_audit
-from server.domain.models import Device, PairingCode, Role, User
+from server.domain.models import FIELD_ROLES, OFFICE_ROLES, Device, PairingCode, User
 from server.domain.models.base import utcnow
 from server.extensions import db
 
 PAIRING_CODE_TTL = timedelta(minutes=15)
 # Only field staff carry tablets.
-TABLET_ROLES = {Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}
+TABLET_ROLES = FIELD_ROLES
 
 
 class PairingError(ValueError):
@@ -92,7 +92,7 @@ def revoke_device(device: Device, actor: User | None = None) -> Device:
 
 
 # Office staff manage every tablet of their office; an inspector only their own.
-_DEVICE_MANAGERS = {Role.ADMIN, Role.SUPERVISOR}
+_DEVICE_MANAGERS = OFFICE_ROLES
 
 
 def can_manage_devices_of(actor: User, owner: User) -> bool:

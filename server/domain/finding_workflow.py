@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from server.domain.audit import record_audit
-from server.domain.models import Finding, FindingStatus, Role, User
+from server.domain.models import FIELD_ROLES, OFFICE_ROLES, Finding, FindingStatus, Role, User
 from server.domain.models.base import utcnow
 
 S = FindingStatus
@@ -42,8 +42,8 @@ def _t(action: str, sources: set, target: FindingStatus, roles: set, label: str,
 
 
 _OPEN_WORK = {S.NOTIFIED, S.OVERDUE, S.ESCALATED, S.REOPENED}
-_OFFICE_STAFF = {Role.SUPERVISOR, Role.ADMIN}
-_FIELD_STAFF = {Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}
+_OFFICE_STAFF = OFFICE_ROLES
+_FIELD_STAFF = FIELD_ROLES
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t

@@ -17,6 +17,11 @@ class Role(enum.StrEnum):
     COMPANY = "company"
 
 
+# Office staff decide (notices, escalation, cancellations); field staff also carry tablets.
+OFFICE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+FIELD_ROLES = frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN})
+
+
 class ManagementType(enum.StrEnum):
     PROFESSIONAL = "professional"  # 专业物业服务
     UNIT_SELF = "unit_self"  # 单位后勤自管

@@ -8,9 +8,6 @@ from server.domain.finding_workflow import TransitionRefused
 from server.domain.models import Estate, Notice, Region, Role, User
 from server.extensions import db
 
-OFFICE_ROLES = {Role.SUPERVISOR, Role.ADMIN}
-FIELD_ROLES = {Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}
-
 
 def region_prefix(user: User) -> str | None:
     """The region code a field user's scope starts with; None means the whole office."""

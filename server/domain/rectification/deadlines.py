@@ -18,8 +18,7 @@ import sqlalchemy as sa
 
 from server.domain.audit import record_audit
 from server.domain.finding_workflow import TransitionRefused
-from server.domain.models import ChecklistItem, Finding, Office, User, WorkCalendarDay
-from server.domain.rectification.access import OFFICE_ROLES
+from server.domain.models import OFFICE_ROLES, ChecklistItem, Finding, Office, User, WorkCalendarDay
 from server.domain.rectification.settings import days_for_severity, setting
 from server.extensions import db
 

@@ -9,8 +9,16 @@ import sqlalchemy as sa
 
 from server.domain.audit import record_audit
 from server.domain.finding_workflow import TRANSITIONS, TransitionRefused, transition_finding
-from server.domain.models import Escalation, EscalationKind, Estate, Finding, FindingStatus, User
-from server.domain.rectification.access import OFFICE_ROLES, can_see_estate
+from server.domain.models import (
+    OFFICE_ROLES,
+    Escalation,
+    EscalationKind,
+    Estate,
+    Finding,
+    FindingStatus,
+    User,
+)
+from server.domain.rectification.access import can_see_estate
 from server.domain.rectification.settings import EscalationRule, escalation_rules, setting
 from server.extensions import db
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from server.domain.audit import record_audit
 from server.domain.finding_workflow import TRANSITIONS, TransitionRefused, transition_finding
 from server.domain.models import (
+    OFFICE_ROLES,
     Estate,
     Finding,
     FindingStatus,
@@ -23,7 +24,7 @@ from server.domain.models import (
     RevisitStatus,
     User,
 )
-from server.domain.rectification.access import OFFICE_ROLES, can_see_estate, can_see_notice
+from server.domain.rectification.access import can_see_estate, can_see_notice
 from server.domain.rectification.deadlines import (
     deadline_after,
     deadline_on,

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from server.domain.audit import record_audit
 from server.domain.finding_workflow import TransitionRefused, transition_finding
 from server.domain.models import (
+    FIELD_ROLES,
     Estate,
     Finding,
     FindingStatus,
@@ -25,7 +26,7 @@ from server.domain.models import (
     Role,
     User,
 )
-from server.domain.rectification.access import FIELD_ROLES, can_see_estate
+from server.domain.rectification.access import can_see_estate
 from server.domain.rectification.deadlines import (
     DayKind,
     deadline_after,

@@ -17,6 +17,7 @@ from server.domain.database import reserve_change_numbers
 from server.domain.finding_workflow import TransitionRefused, transition_finding
 from server.domain.jsonable import jsonable
 from server.domain.models import (
+    FIELD_ROLES,
     Answer,
     AppliedAction,
     ChecklistItem,
@@ -33,7 +34,6 @@ from server.domain.models import (
     Rectification,
     Revisit,
     RevisitStatus,
-    Role,
     SyncBatch,
     SyncConflict,
     TemplateStatus,
@@ -53,7 +53,6 @@ from shared_schema.scoring import compute_score
 from shared_schema.sync import PushRecordSchema
 
 CLOCK_TOLERANCE = timedelta(hours=24)
-_FIELD_ROLES = {Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN}
 
 
 class Refused(Exception):
@@ -325,7 +324,7 @@ def _inspectors(ctx: PushContext, ids: list[uuid.UUID] | None) -> list[User]:
         return [ctx.user]
     users = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all()
     if len(users) != len(set(ids)) or any(
-        u.office_id != ctx.user.office_id or u.role not in _FIELD_ROLES for u in users
+        u.office_id != ctx.user.office_id or u.role not in FIELD_ROLES for u in users
     ):
         raise Refused("invalid_inspectors", "检查人员无效 (unknown inspectors)")
     return list(users)
