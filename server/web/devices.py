@@ -13,12 +13,12 @@ from server.domain.devices import (
     devices_visible_to,
     revoke_device,
 )
-from server.domain.models import Device, Role, SyncConflict, User
+from server.domain.models import FIELD_ROLES, OFFICE_ROLES, Device, SyncConflict, User
 from server.extensions import db
 from server.web import bp
 from server.web.helpers import CsrfForm, get_or_404, me, roles_required
 
-_FIELD = (Role.ADMIN, Role.SUPERVISOR, Role.INSPECTOR)
+_FIELD = tuple(FIELD_ROLES)
 
 
 @bp.get("/devices")
@@ -27,7 +27,7 @@ def devices():
     """平板 Paired tablets, and a form to pair a new one with a one-time code."""
     rows = db.session.execute(devices_visible_to(me()).limit(500)).all()
     owners = [me()]
-    if me().role in (Role.ADMIN, Role.SUPERVISOR):
+    if me().role in OFFICE_ROLES:
         owners = db.session.scalars(sa.select(User).where(
             User.office_id == me().office_id, User.role.in_(TABLET_ROLES), User.active.is_(True))
             .order_by(User.username)).all()
@@ -67,7 +67,7 @@ def revoke(device_id: str):
 
 
 @bp.get("/sync-conflicts")
-@roles_required(Role.ADMIN, Role.SUPERVISOR)
+@roles_required(*OFFICE_ROLES)
 def sync_conflicts():
     """同步冲突 Edits that lost a merge during sync, newest first."""
     rows = db.session.execute(

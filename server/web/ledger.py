@@ -39,13 +39,13 @@ from server.domain.ledger import (
     write_template,
 )
 from server.domain.ledger.area import keep_to_area, template_regions
-from server.domain.models import Office, Region, Role, User
+from server.domain.models import OFFICE_ROLES, Office, Region, Role, User
 from server.domain.rectification.deadlines import local_time
 from server.extensions import db
 from server.web import bp
 from server.web.helpers import CsrfForm, me, now, roles_required
 
-LEDGER_ROLES = (Role.ADMIN, Role.SUPERVISOR)
+LEDGER_ROLES = tuple(OFFICE_ROLES)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # config LEDGER_MAX_UPLOAD_BYTES overrides
 KEEP_FOR = timedelta(days=1)
 SHOWN_PROBLEMS = 1000

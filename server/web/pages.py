@@ -11,6 +11,8 @@ from flask_login import login_required
 
 from server.domain.finding_workflow import STATUS_LABELS, TRANSITIONS
 from server.domain.models import (
+    FIELD_ROLES,
+    OFFICE_ROLES,
     Escalation,
     EscalationKind,
     Estate,
@@ -44,8 +46,8 @@ from server.web import bp
 from server.web.helpers import CsrfForm, get_or_404, me, now, refuse, roles_required
 
 S = FindingStatus
-OFFICE = (Role.SUPERVISOR, Role.ADMIN)
-FIELD = (Role.SUPERVISOR, Role.ADMIN, Role.INSPECTOR)
+OFFICE = tuple(OFFICE_ROLES)
+FIELD = tuple(FIELD_ROLES)
 OPEN_STATUSES = [s for s in FindingStatus if s != S.CLOSED]
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from server.domain.finding_workflow import TransitionRefused
-from server.domain.models import Finding, Notice, Office, Revisit, Role, User
+from server.domain.models import OFFICE_ROLES, Finding, Notice, Office, Revisit, User
 from server.domain.rectification import (
     assign_revisit,
     cancel_notice,
@@ -32,7 +32,7 @@ from server.extensions import db
 from server.web import bp
 from server.web.helpers import CsrfForm, get_or_404, me, now, refuse, roles_required
 
-OFFICE = (Role.SUPERVISOR, Role.ADMIN)
+OFFICE = tuple(OFFICE_ROLES)
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 WEEKDAYS = "一二三四五六日"
 

@@ -12,6 +12,7 @@ from server.domain.audit import record_audit
 from server.domain.finding_workflow import TransitionRefused, transition_finding
 from server.domain.models import (
     FIELD_ROLES,
+    OFFICE_ROLES,
     Estate,
     Finding,
     FindingStatus,
@@ -123,7 +124,7 @@ def assign_revisit(revisit: Revisit, inspector: User, actor: User, *, now: datet
     responsible inspector was still to get about the finding go to the new one."""
     finding = revisit.finding
     estate = finding.estate or db.session.get(Estate, finding.estate_id)
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN) or not can_see_estate(actor, estate):
+    if actor.role not in OFFICE_ROLES or not can_see_estate(actor, estate):
         raise TransitionRefused("forbidden", "只有本区域科室负责人可以分派回头看任务")
     eligible = db.session.scalar(
         sa.select(User.id).outerjoin(Region, Region.id == User.region_id)
