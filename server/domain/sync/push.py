@@ -165,7 +165,7 @@ def _apply_one(ctx: PushContext, record: Incoming) -> dict[str, Any]:
                 db.session.flush()
             break
         except Refused as refused:
-            return _refusal(ctx, record, refused)
+            return _refusal(record, refused)
         except Deferred as deferred:
             return _result(record.kind, record.id, "deferred", "photo_missing", str(deferred))
         except TransitionRefused as refused:
@@ -180,10 +180,9 @@ def _apply_one(ctx: PushContext, record: Incoming) -> dict[str, Any]:
     return result
 
 
-def _refusal(ctx: PushContext, record: Incoming, refused: Refused) -> dict[str, Any]:
+def _refusal(record: Incoming, refused: Refused) -> dict[str, Any]:
     version = to_record(refused.kind or record.kind, refused.row) if refused.row is not None else None
-    result = _result(record.kind, record.id, "rejected", refused.code, refused.message, version)
-    return result
+    return _result(record.kind, record.id, "rejected", refused.code, refused.message, version)
 
 
 def _record_conflict(ctx: PushContext, record: Incoming, result: dict[str, Any]) -> None:
