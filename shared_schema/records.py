@@ -75,6 +75,7 @@ class ItemRecord(RecordSchema):
     default_severity = fields.String()
     rectification_days = fields.Integer()
     photo_required_on_fail = fields.Boolean()
+    guidance = fields.String()
 
 
 class InspectionRecord(RecordSchema):

@@ -66,5 +66,7 @@ class ChecklistItem(SyncMixin, db.Model):
     default_severity: Mapped[Severity] = mapped_column(enum_column(Severity))
     rectification_days: Mapped[int]
     photo_required_on_fail: Mapped[bool] = mapped_column(default=True)
+    # 检查指引: how to check the item on site, shown to the inspector beside it.
+    guidance: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     section: Mapped[ChecklistSection] = relationship(back_populates="items")

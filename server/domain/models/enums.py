@@ -29,6 +29,15 @@ class ManagementType(enum.StrEnum):
     FALLBACK = "fallback"  # 兜底 / 无物业
 
 
+class UnitKind(enum.StrEnum):
+    """What kind of unit a `Company` row is: the one a notice about an estate goes to."""
+
+    PROPERTY_COMPANY = "property_company"  # 物业服务企业
+    WORK_UNIT = "work_unit"  # 自管单位 (a work unit's own logistics department)
+    STREET_OFFICE = "street_office"  # 街道办事处, responsible for estates nobody manages
+    COMMUNITY = "community"  # 社区居委会, the same one level down
+
+
 class CommitteeStatus(enum.StrEnum):
     NONE = "none"
     OWNERS_COMMITTEE = "owners_committee"  # 业主委员会
@@ -113,9 +122,22 @@ class EscalationKind(enum.StrEnum):
 
 
 class ReminderKind(enum.StrEnum):
+    # About a finding's deadline (to the company, the inspector, the issuing supervisor).
     BEFORE = "before"
     DUE = "due"
     OVERDUE = "overdue"
+    # About a pending revisit (回头看), to its inspector; late ones also to the area's supervisors.
+    REVISIT_BEFORE = "revisit_before"
+    REVISIT_DUE = "revisit_due"
+    REVISIT_OVERDUE = "revisit_overdue"
+    REVISIT_LATE_SUPERVISOR = "revisit_late_supervisor"
+    # Events of the loop, told once to those concerned as they happen.
+    NOTICE_ISSUED = "notice_issued"
+    DEADLINE_CHANGED = "deadline_changed"
+    FIX_REPORTED = "fix_reported"
+    REVISIT_PASSED = "revisit_passed"
+    REVISIT_FAILED = "revisit_failed"
+    ESCALATED = "escalated"
 
 
 class Channel(enum.StrEnum):

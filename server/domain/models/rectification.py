@@ -104,9 +104,11 @@ class Revisit(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     # Why the task exists: "reported" (the company reported a fix) or "deadline" (it passed).
     trigger: Mapped[str] = mapped_column(sa.String(20), default="reported")
+    # Who recorded the result: often not the assigned inspector (a supervisor on the web).
+    done_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     finding = relationship("Finding")
-    inspector = relationship("User")
+    inspector = relationship("User", foreign_keys="Revisit.inspector_id")
 
 
 class Escalation(IdMixin, TimestampMixin, db.Model):
@@ -161,6 +163,11 @@ class Reminder(IdMixin, TimestampMixin, db.Model):
     # Set when the finding no longer needs the message (fixed, closed); a cancelled reminder is
     # kept, visible, never silently deleted.
     cancelled_at: Mapped[datetime | None]
+    # A revisit reminder names its revisit (reassigning or finishing it moves or cancels them);
+    # an event names the notice it is about. Events are written when they happen, with their
+    # subject and body, so the message tells what happened then (a refusal's note, say).
+    revisit_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("revisit.id"), index=True)
+    notice_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("notice.id"), index=True)
 
 
 class WorkCalendarDay(db.Model):
