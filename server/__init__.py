@@ -7,7 +7,12 @@ from typing import Any
 
 from flask import Flask
 
-from server.config import check_production_safety, default_config, settings_from_env
+from server.config import (
+    check_production_safety,
+    default_config,
+    resolve_derived_settings,
+    settings_from_env,
+)
 from server.extensions import db, migrate
 
 
@@ -25,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.update(test_config)
     check_production_safety(app.config)
+    resolve_derived_settings(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     os.makedirs(app.instance_path, exist_ok=True)

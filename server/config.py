@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ ENV_SETTINGS: dict[str, type] = {
     "PASSWORD_HASH_METHOD": str,
     "WEBHOOK_URL": str,
     "WEBHOOK_SECRET": str,
+    "SESSION_COOKIE_SECURE": bool,
 }
 
 
@@ -54,6 +56,13 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # werkzeug's scrypt: deliberately slow; tests may choose a cheaper pbkdf2 round count.
         "PASSWORD_HASH_METHOD": "scrypt",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Session cookies: no script may read them, no other site's form may send them. Secure
+        # (HTTPS only) follows XUNCHA_ENV unless set (see resolve_derived_settings).
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": None,
+        # A signed session cookie is accepted for a working day after it was written.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "JSON_AS_ASCII": False,
         # Per device, per process. A sync of a day's work is a handful of requests plus about
         # three per photo (status query and chunks): 1,000 photos must not be throttled, a
@@ -102,6 +111,12 @@ def settings_from_env(environ: os._Environ | dict[str, str]) -> dict[str, Any]:
         for name in ENV_SETTINGS
         if f"XUNCHA_{name}" in environ
     }
+
+
+def resolve_derived_settings(config: dict[str, Any]) -> None:
+    """Settings whose default depends on others, decided once everything is loaded."""
+    if config.get("SESSION_COOKIE_SECURE") is None:
+        config["SESSION_COOKIE_SECURE"] = config.get("ENV") == "production"
 
 
 def check_production_safety(config: Mapping[str, Any], demo_accounts: Iterable[str] = ()) -> None:

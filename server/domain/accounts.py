@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.config import DEMO_PASSWORD
 from server.domain.models import User
+from server.domain.models.organisation import new_session_token
 
 
 def hash_password(password: str) -> str:
@@ -15,9 +16,26 @@ def hash_password(password: str) -> str:
 
 
 def set_password(user: User, password: str, password_hash: str | None = None) -> None:
-    """Set a user's password; `password_hash` lets bulk creation reuse one slow hash."""
+    """Set a user's password: the one function every password change goes through.
+
+    It also ends every open dashboard session of the user (a stolen cookie stops working the
+    moment the owner changes the password); the tablets' device tokens are separate and keep
+    working until revoked. `password_hash` lets bulk creation reuse one slow hash. The caller
+    owns the transaction (flush or commit), as with every service.
+    """
     user.password_hash = password_hash or hash_password(password)
     user.password_is_demo = password == DEMO_PASSWORD
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every open dashboard session of the user (logout, password change, deactivation)."""
+    user.session_token = new_session_token()
+
+
+def session_id(user: User) -> str:
+    """What the session cookie holds for the user: the id plus the current session token."""
+    return f"{user.id}:{user.session_token}"
 
 
 def verify_password(user: User, password: str) -> bool:

@@ -15,9 +15,6 @@ login_manager = LoginManager()
 
 def init_web(app: Flask) -> None:
     """Bind sessions and register the pages; called by the app factory."""
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config.get("ENV") == "production")
     login_manager.init_app(app)
     # Forms carry their token through FlaskForm; the layout's logout form uses this one.
     app.jinja_env.globals.setdefault("csrf_token", generate_csrf)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import hmac
 import uuid
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from server.domain.accounts import verify_password
+from server.domain.accounts import end_sessions, verify_password
 from server.domain.models import Role, User
 from server.extensions import db
 from server.ratelimit import limiter_for
@@ -27,12 +28,15 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def load_user(user_id: str) -> SessionUser | None:
+    raw_id, _, token = user_id.partition(":")
     try:
-        user = db.session.get(User, uuid.UUID(user_id))
+        user = db.session.get(User, uuid.UUID(raw_id))
     except ValueError:
         return None
-    # A deactivated account loses its open sessions on the next request.
-    return SessionUser(user) if user is not None and user.active else None
+    # A deactivated account, or one whose sessions were ended, loses them on the next request.
+    if user is None or not user.active or not hmac.compare_digest(token, user.session_token or ""):
+        return None
+    return SessionUser(user)
 
 
 def home_for(user: User) -> str:
@@ -84,14 +88,16 @@ def logout():
     """退出 Log out (a POST with the CSRF token, so no other site can log a user out)."""
     form = CsrfForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # A copy of the cookie must not outlive the logout.
+            end_sessions(me())
+            db.session.commit()
         logout_user()
     return redirect(url_for("web.login"))
 
 
 @bp.get("/")
 def index():
-    from flask_login import current_user
-
     if not current_user.is_authenticated:
         return redirect(url_for("web.login"))
     return redirect(home_for(me()))

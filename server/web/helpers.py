@@ -11,6 +11,7 @@ from flask import abort, current_app, flash
 from flask_login import UserMixin, current_user, login_required
 from flask_wtf import FlaskForm
 
+from server.domain.accounts import session_id
 from server.domain.finding_workflow import TransitionRefused
 from server.domain.models import Role, User
 from server.domain.models.base import utcnow
@@ -34,7 +35,9 @@ class SessionUser(UserMixin):
         self.user = user
 
     def get_id(self) -> str:
-        return str(self.user.id)
+        # The session token rides along, so that ending sessions (accounts.end_sessions)
+        # makes every cookie issued before it worthless.
+        return session_id(self.user)
 
     @property
     def is_active(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.domain.models.base import IdMixin, ScopedMixin, SyncMixin, TimestampMixin, enum_column
-from server.domain.models.enums import CommitteeStatus, ManagementType, RegionLevel, Role
+from server.domain.models.enums import CommitteeStatus, ManagementType, RegionLevel, Role, UnitKind
 from server.extensions import db
 
 
@@ -47,11 +48,14 @@ class Region(SyncMixin, db.Model):
 
 
 class Company(SyncMixin, db.Model):
-    """A property-service company (物业服务企业)."""
+    """A property-service company (物业服务企业), or another unit that answers for estates:
+    a work unit managing its own housing, or the street office / community that is responsible
+    for an estate nobody manages (`kind`). Notices, reports and reminders treat them alike."""
 
     __tablename__ = "company"
     office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind), default=UnitKind.PROPERTY_COMPANY)
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
     filed_at: Mapped[date | None]
     contact_person: Mapped[str] = mapped_column(sa.String(50), default="")
@@ -62,7 +66,10 @@ class Company(SyncMixin, db.Model):
 
 
 class Estate(ScopedMixin, SyncMixin, db.Model):
-    """A residential estate (住宅小区) in one community."""
+    """A residential estate (住宅小区) in one community.
+
+    `company` is the unit its notices go to: the managing company, or, for an estate nobody
+    manages (无物业), the responsible street office or community (see docs/rectification.md)."""
 
     __tablename__ = "estate"
     __table_args__ = (sa.UniqueConstraint("region_id", "name"),)
@@ -86,6 +93,10 @@ class Estate(ScopedMixin, SyncMixin, db.Model):
     company: Mapped[Company | None] = relationship(back_populates="estates")
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 class User(IdMixin, TimestampMixin, db.Model):
     """A person who logs in. Inspectors and supervisors are scoped to a region subtree,
     company users to their company."""
@@ -104,6 +115,12 @@ class User(IdMixin, TimestampMixin, db.Model):
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # A new or reset account must choose its own password before it can do anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    # Part of every session cookie; a new one (accounts.end_sessions) ends all open sessions.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
 
     region: Mapped[Region | None] = relationship()
     company: Mapped[Company | None] = relationship()
