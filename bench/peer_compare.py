@@ -317,7 +317,8 @@ def run_round(clients: list, estate_id: str, photos: dict[str, list[bytes]],
     times = {}
     pulled = {}
     order = list(clients)
-    for client, (rows, payload) in zip(order, timed_pair(clients, lambda c: c.pull_all(), times), strict=True):
+    answers = timed_pair(clients, lambda c: c.pull_all(), times)
+    for client, (rows, payload) in zip(order, answers, strict=True):
         pulled[client.name] = (rows, payload)
     _record(figures["pull"], clients, {k: pulled[k][0] / v for k, v in times.items()},
             {k: v[1] for k, v in pulled.items()})
