@@ -318,3 +318,41 @@ def loop_world(**office_kw) -> dict:
         "inspector": user(the_office, Role.INSPECTOR, region_id=tree["street"].id),
         "company_user": user(the_office, Role.COMPANY, company_id=the_company.id),
     }
+
+
+STANDARD_HEADERS = ["检查分项", "编号", "检查内容", "问题类别", "分值", "默认严重程度", "整改天数",
+                    "不合格须拍照", "检查指引"]
+
+
+def checklist_rows(sections: int = 13, items: int = 144) -> list[list[object]]:
+    """Rows of a checklist standard in the workbook's columns: `items` items spread over
+    `sections` sections, the section written only on each section's first row (as a merged
+    cell reads), points summing to about 100 over a 144-item file."""
+    severities = ["一般", "较重", "严重"]
+    categories = ["消防通道占用", "飞线充电", "楼道堆放杂物", "电梯维保不及时", "收支未公示", "保洁不到位"]
+    rows = []
+    for n in range(items):
+        s = n * sections // items
+        first = not rows or rows[-1][1].split(".")[0] != str(s + 1)
+        rows.append([f"第{s + 1}部分 分项{s + 1}" if first else None, f"{s + 1}.{n + 1}",
+                     f"检查内容第{n + 1}条：设施完好，记录齐全", categories[n % len(categories)],
+                     1 if n % 3 else 2, severities[n % 3], [15, 7, 3][n % 3], "是" if n % 2 else "否",
+                     f"现场查看第{n + 1}项" if n % 4 == 0 else None])
+    return rows
+
+
+def checklist_xlsx(rows: list[list[object]], headers: list[str] | None = None,
+                   title: str | None = None) -> bytes:
+    """A checklist standard workbook (header on row 1) as the bytes of an .xlsx file."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers or STANDARD_HEADERS)
+    for row in rows:
+        sheet.append(row)
+    if title:
+        workbook.properties.title = title
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

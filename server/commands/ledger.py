@@ -41,13 +41,7 @@ def ledger() -> None:
 def import_command(file: Path, office_name: str | None, dry_run: bool, as_json: bool,
                    username: str | None) -> None:
     """导入小区台账 .xlsx/.csv (import estates and companies from a ledger file)."""
-    actor = find_operator(username) if username is not None else None
-    if actor is not None and office_name is None:
-        office = db.session.get(Office, actor.office_id)
-    else:
-        office = find_office(office_name)
-    if actor is not None and actor.office_id != office.id:
-        raise UserError(f"用户“{actor.username}”不属于单位“{office.name}” (user belongs to another office)")
+    office, actor = office_and_operator(office_name, username)
     bars = StageProgressBars()
     try:
         # Machine-readable output gets no progress lines mixed into it.
@@ -108,7 +102,20 @@ def template_command(out: Path, office_name: str | None, force: bool) -> None:
     click.echo(f"已生成台账模板{where} (template written): {out}")
 
 
-def find_operator(username: str) -> User:
+def office_and_operator(office_name: str | None, username: str | None,
+                        doing: str = "导入台账 (import the ledger)") -> tuple[Office, User | None]:
+    """The office named (or the operator's own) and the operator, who must belong to it."""
+    actor = find_operator(username, doing) if username is not None else None
+    if actor is not None and office_name is None:
+        office = db.session.get(Office, actor.office_id)
+    else:
+        office = find_office(office_name)
+    if actor is not None and actor.office_id != office.id:
+        raise UserError(f"用户“{actor.username}”不属于单位“{office.name}” (user belongs to another office)")
+    return office, actor
+
+
+def find_operator(username: str, doing: str = "导入台账 (import the ledger)") -> User:
     """The active admin or supervisor named, whom the audit entry will name as the operator."""
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
     if user is None:
@@ -116,8 +123,7 @@ def find_operator(username: str) -> User:
     if not user.active:
         raise UserError(f"用户“{username}”已停用 (user is deactivated)")
     if user.role not in (Role.ADMIN, Role.SUPERVISOR):
-        raise UserError(f"用户“{username}”不是管理员或科室负责人，不能导入台账 "
-                        "(only admins and supervisors import the ledger)")
+        raise UserError(f"用户“{username}”不是管理员或科室负责人，不能{doing}")
     return user
 
 

@@ -16,9 +16,16 @@ from server.domain.models import (
 from server.domain.models.base import utcnow
 from server.extensions import db
 
+TEMPLATE_STATUS_LABELS = {TemplateStatus.DRAFT: "草稿", TemplateStatus.PUBLISHED: "已发布",
+                          TemplateStatus.RETIRED: "已停用"}
+
 
 class TemplateFrozenError(ValueError):
     """A published checklist version cannot be edited; make a new version instead."""
+
+    @classmethod
+    def about(cls, template: ChecklistTemplate) -> TemplateFrozenError:
+        return cls(f"检查表《{template.name}》第{template.version}版已发布，不能修改；请复制为新版本")
 
 
 def publish_template(template: ChecklistTemplate, actor: User | None = None) -> ChecklistTemplate:
@@ -68,6 +75,7 @@ def copy_template_as_new_version(
                     default_severity=item.default_severity,
                     rectification_days=item.rectification_days,
                     photo_required_on_fail=item.photo_required_on_fail,
+                    guidance=item.guidance,
                 )
             )
         copy.sections.append(new_section)
@@ -97,9 +105,7 @@ def _refuse_edits_to_published_templates(session: Session, _context, _instances)
             continue
         if how == "dirty" and not _has_frozen_changes(session, obj):
             continue
-        raise TemplateFrozenError(
-            f"检查表《{template.name}》第{template.version}版已发布，不能修改；请复制为新版本"
-        )
+        raise TemplateFrozenError.about(template)
 
 
 # Changing the status (publish, retire) is the one change a published version allows.
