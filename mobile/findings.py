@@ -9,9 +9,10 @@ completed revisit arrives.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mobile.store import Record, Store
+from mobile.store.photos import PhotoFile
 from mobile.timeutil import days_after, now_wire
 
 SEVERITIES = ("minor", "major", "severe")
@@ -103,15 +104,36 @@ def open_findings(store: Store, estate_id: str | None = None) -> list[Record]:
 
 @dataclass
 class RevisitView:
+    """Everything the revisit screen shows, offline: the finding and its original photos, the
+    company's rectification report (整改反馈) with its after-photos, and this revisit's photos.
+    Photo links name a SHA-256; `photo_file(store, link)` gives the file and thumbnail when held
+    (the sync downloads the evidence and the company's photos of every pending revisit)."""
+
     revisit: Record
     finding: Record | None
     estate: Record | None
     evidence: list[Record]  # the original photos of the finding
     after: list[Record]  # photos taken on this revisit
+    rectification: Record | None = None  # the company's latest report, if any
+    company_photos: list[Record] = field(default_factory=list)  # the report's after-photos
 
     @property
     def done(self) -> bool:
         return bool(self.revisit.get("result"))
+
+    @property
+    def report_text(self) -> str:
+        """The company's reply ("" when it has not reported a fix)."""
+        return (self.rectification.get("note") or "") if self.rectification else ""
+
+    @property
+    def reported_at(self) -> str | None:
+        return self.rectification.get("reported_at") if self.rectification else None
+
+
+def latest_rectification(store: Store, finding_id: str) -> Record | None:
+    reports = store.records.find("rectification", finding_id=finding_id)
+    return max(reports, key=lambda r: r.get("reported_at") or "") if reports else None
 
 
 def revisit_view(store: Store, revisit_id: str) -> RevisitView:
@@ -121,7 +143,16 @@ def revisit_view(store: Store, revisit_id: str) -> RevisitView:
     evidence = [link for link in store.records.find("photo_link", finding_id=revisit["finding_id"])
                 if link.get("role") != "after"]
     after = store.records.find("photo_link", revisit_id=revisit.id)
-    return RevisitView(revisit, finding, estate, evidence, after)
+    report = latest_rectification(store, revisit["finding_id"])
+    company = store.records.find("photo_link", rectification_id=report.id) if report else []
+    return RevisitView(revisit, finding, estate, evidence, after, report, company)
+
+
+def photo_file(store: Store, link: Record | str) -> PhotoFile | None:
+    """The file (and thumbnail) of a linked photo, or None while it is not on this tablet."""
+    sha = link if isinstance(link, str) else link.get("photo_sha256")
+    photo = store.photos.get(sha) if sha else None
+    return photo if photo is not None and photo.path.exists() else None
 
 
 def pending_revisits(store: Store) -> list[RevisitView]:

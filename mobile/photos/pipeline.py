@@ -20,15 +20,13 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
-from mobile.timeutil import to_wire
+from mobile.timeutil import CHINA, to_wire
 
 LONG_EDGE = 1600
 THUMB_EDGE = 320
 MAX_BYTES = 400 * 1024
 QUALITIES = (85, 80, 75, 70, 65, 60)
 MAX_PIXELS = 64_000_000  # 64 MP: more than any tablet camera; more is a decompression bomb
-# China has one time zone and no daylight saving; the stamp shows the time people read on a clock.
-CHINA = timezone(timedelta(hours=8), "CST")
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

@@ -13,16 +13,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from mobile.pinyin import initials
 from mobile.store.migrations import migrate
 from shared_schema.clock import HybridClock
 
 DB_NAME = "tablet.sqlite3"
 
 
-def open_connection(path: Path) -> sqlite3.Connection:
+# How long a writer waits for another's transaction before giving up with StoreBusy. The sync
+# keeps its transactions short (milliseconds), so a wait this long means something is wrong.
+BUSY_TIMEOUT_MS = 10_000
+BUSY_MESSAGE = "本机数据库正忙，请稍后再试，已保存的内容没有丢失 (the local database is busy: try again)"
+
+
+def open_connection(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     # isolation_level=None: the store issues BEGIN/COMMIT itself, so a transaction spans
     # exactly what the code says and nothing is committed behind its back.
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     # NORMAL in WAL mode: a committed transaction survives the app being killed (the case we
@@ -30,7 +37,9 @@ def open_connection(path: Path) -> sqlite3.Connection:
     # every answer.
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    # Used by the estate-search triggers (migration 2): initials are computed once, on write.
+    conn.create_function("pinyin_initials", 1, initials, deterministic=True)
     return conn
 
 
@@ -40,8 +49,10 @@ class Store:
     `home` is the tablet's data folder: the database file and the photos folder live there.
     """
 
-    def __init__(self, home: str | Path, wall: Callable[[], int] | None = None) -> None:
+    def __init__(self, home: str | Path, wall: Callable[[], int] | None = None,
+                 busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.home = Path(home)
+        self.busy_timeout_ms = busy_timeout_ms
         self.home.mkdir(parents=True, exist_ok=True)
         self.path = self.home / DB_NAME
         self.photo_dir = self.home / "photos"
@@ -63,7 +74,7 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = open_connection(self.path)
+            conn = open_connection(self.path, self.busy_timeout_ms)
             self._local.conn = conn
             self._local.depth = 0
         return conn
@@ -79,7 +90,12 @@ class Store:
             finally:
                 self._local.depth -= 1
             return
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(BUSY_MESSAGE) from None
+            raise
         self._local.depth = 1
         try:
             yield conn
@@ -91,6 +107,12 @@ class Store:
         else:
             self._local.depth = 0
             conn.execute("COMMIT")
+
+    @property
+    def in_write_transaction(self) -> bool:
+        """True while this thread holds a write transaction (the sync checks it never waits on
+        the network inside one)."""
+        return self.conn.in_transaction
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -155,6 +177,10 @@ class Store:
 
     def forget_clock(self) -> None:
         self._reload_clock()
+
+
+class StoreBusy(RuntimeError):
+    """Another writer held the database longer than the busy timeout; nothing was written."""
 
 
 class NotPaired(RuntimeError):

@@ -84,7 +84,49 @@ _V1 = [
     "CREATE INDEX ix_photo_state ON photo (state)",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1]
+# Estate search: a narrow table kept by triggers, with the pinyin initials computed once when an
+# estate is stored (pinyin_initials is registered on every connection, see connection.py), so a
+# search reads short text columns instead of parsing 12,000 JSON rows. `seen` remembers which
+# pulled items (revisits) the inspector has opened, for unread counts.
+_ESTATE_SEARCH_ROW = """(new.id, coalesce(json_extract(new.data, '$.name'), ''),
+    coalesce(json_extract(new.data, '$.address'), ''),
+    pinyin_initials(coalesce(json_extract(new.data, '$.name'), '')),
+    json_extract(new.data, '$.region_id'), json_extract(new.data, '$.company_id'))"""
+_V2 = [
+    """CREATE TABLE estate_search (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        address TEXT NOT NULL,
+        initials TEXT NOT NULL,
+        region_id TEXT,
+        company_id TEXT
+    )""",
+    "CREATE INDEX ix_estate_search_initials ON estate_search (initials, name)",
+    "CREATE INDEX ix_record_photo ON record (kind, json_extract(data, '$.photo_sha256'))",
+    f"""CREATE TRIGGER tr_estate_search_insert AFTER INSERT ON record WHEN new.kind = 'estate' BEGIN
+        DELETE FROM estate_search WHERE id = new.id;
+        INSERT INTO estate_search (id, name, address, initials, region_id, company_id)
+        VALUES {_ESTATE_SEARCH_ROW}; END""",
+    f"""CREATE TRIGGER tr_estate_search_update AFTER UPDATE OF data ON record WHEN new.kind = 'estate' BEGIN
+        DELETE FROM estate_search WHERE id = new.id;
+        INSERT INTO estate_search (id, name, address, initials, region_id, company_id)
+        VALUES {_ESTATE_SEARCH_ROW}; END""",
+    """CREATE TRIGGER tr_estate_search_delete AFTER DELETE ON record WHEN old.kind = 'estate' BEGIN
+        DELETE FROM estate_search WHERE id = old.id; END""",
+    """INSERT INTO estate_search (id, name, address, initials, region_id, company_id)
+       SELECT id, coalesce(json_extract(data, '$.name'), ''), coalesce(json_extract(data, '$.address'), ''),
+              pinyin_initials(coalesce(json_extract(data, '$.name'), '')),
+              json_extract(data, '$.region_id'), json_extract(data, '$.company_id')
+       FROM record WHERE kind = 'estate'""",
+    """CREATE TABLE seen (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    )""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2]
 LATEST = len(MIGRATIONS)
 
 

@@ -33,6 +33,13 @@ class PhotoFile:
                    row["longitude"], row["state"])
 
 
+# A local photo waits for upload only while some photo_link points to it: a link removed before
+# the sync (a failed item turned to pass, a photo deleted on the form) leaves nothing to send.
+LINKED = ("EXISTS (SELECT 1 FROM record l WHERE l.kind = 'photo_link' "
+          "AND json_extract(l.data, '$.photo_sha256') = photo.sha256)")
+WAITING = f"photo.state = 'local' AND {LINKED}"
+
+
 class PhotoRepository:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -62,11 +69,14 @@ class PhotoRepository:
 
     def waiting(self) -> list[PhotoFile]:
         return [PhotoFile.from_row(r, self.store.home) for r in self.store.conn.execute(
-            "SELECT * FROM photo WHERE state = 'local' ORDER BY created_at, sha256")]
+            f"SELECT * FROM photo WHERE {WAITING} ORDER BY created_at, sha256")]
 
     def waiting_bytes(self) -> int:
         return self.store.conn.execute(
-            "SELECT coalesce(sum(size), 0) FROM photo WHERE state = 'local'").fetchone()[0]
+            f"SELECT coalesce(sum(size), 0) FROM photo WHERE {WAITING}").fetchone()[0]
+
+    def waiting_count(self) -> int:
+        return self.store.conn.execute(f"SELECT count(*) FROM photo WHERE {WAITING}").fetchone()[0]
 
     def mark_uploaded(self, sha256: str) -> None:
         self.store.conn.execute("UPDATE photo SET state = 'uploaded' WHERE sha256 = ?", (sha256,))
