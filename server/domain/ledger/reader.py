@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import openpyxl
-
 from server.domain.ledger.cells import is_blank
 from server.domain.ledger.columns import header_key
+from server.domain.xlsx_limits import XlsxLimits, XlsxTooLarge, bounded_rows, open_bounded_workbook
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 50_000
 # A title row such as “某某区住宅小区基础台账” often sits above the header.
 HEADER_SEARCH_ROWS = 10
+# Room for the title, the header and blank rows around MAX_ROWS data rows; a ledger has about
+# 20 columns, so 100 leaves space for an office's own extra ones.
+XLSX_LIMITS = XlsxLimits(max_rows=MAX_ROWS + 1_000, max_cols=100)
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -97,20 +99,23 @@ def _too_big() -> str:
 
 def _read_xlsx(data: bytes, name: str) -> LedgerTable:
     try:
-        # data_only: a formula cell gives the value Excel last computed, not the formula.
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = open_bounded_workbook(data, XLSX_LIMITS)
+    except XlsxTooLarge as exc:
+        raise LedgerFileError(str(exc)) from None
     except Exception as exc:  # zipfile, XML and openpyxl errors all mean the same to an operator
         raise LedgerFileError(_corrupt_xlsx(exc)) from None
     try:
         saw_data = False
         for sheet in workbook.worksheets:
-            table, sheet_has_data = _table_from_rows(sheet.iter_rows(values_only=True), name, "xlsx")
+            table, sheet_has_data = _table_from_rows(bounded_rows(sheet, XLSX_LIMITS), name, "xlsx")
             if table is not None:
                 table.sheet = sheet.title
                 return _with_rows(table)
             saw_data = saw_data or sheet_has_data
     except LedgerFileError:
         raise
+    except XlsxTooLarge as exc:
+        raise LedgerFileError(str(exc)) from None
     except Exception as exc:
         raise LedgerFileError(_corrupt_xlsx(exc)) from None
     finally:
