@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from server.domain.accounts import verify_password
 from server.domain.audit import record_audit
-from server.domain.models import FIELD_ROLES, OFFICE_ROLES, Device, PairingCode, User
+from server.domain.models import FIELD_ROLES, Device, PairingCode, Region, Role, User
 from server.domain.models.base import utcnow
+from server.domain.rectification.access import region_prefix
 from server.extensions import db
 
 PAIRING_CODE_TTL = timedelta(minutes=15)
@@ -91,20 +92,56 @@ def revoke_device(device: Device, actor: User | None = None) -> Device:
     return device
 
 
-# Office staff manage every tablet of their office; an inspector only their own.
-_DEVICE_MANAGERS = OFFICE_ROLES
+# Who outranks whom on tablets: a user manages their own, and those of users strictly below
+# them inside their own area; an admin's area is the whole office (as for estates).
+_RANK = {Role.INSPECTOR: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
+
+
+def _area_prefix(user: User) -> str | None:
+    """The region code the user's area starts with; None: the whole office."""
+    return None if user.role == Role.ADMIN else region_prefix(user)
 
 
 def can_manage_devices_of(actor: User, owner: User) -> bool:
-    """May `actor` make pairing codes for, and revoke the tablets of, `owner`?"""
+    """May `actor` make pairing codes for, list and revoke the tablets of, `owner`?
+
+    Themselves, or a user of a lower role whose region lies inside the actor's area. A user
+    without a region counts as office-wide, so only an office-wide actor outranks them.
+    """
     if not actor.active or actor.office_id != owner.office_id or owner.role not in TABLET_ROLES:
         return False
-    return actor.role in _DEVICE_MANAGERS or actor.id == owner.id
+    if actor.id == owner.id:
+        return True
+    if _RANK.get(actor.role, 0) <= _RANK[owner.role]:
+        return False
+    area = _area_prefix(actor)
+    if area is None:
+        return True
+    owner_area = region_prefix(owner)
+    return owner_area is not None and owner_area.startswith(area)
+
+
+def managed_users(actor: User) -> sa.ColumnElement[bool]:
+    """The same rule as `can_manage_devices_of`, as a condition on User rows."""
+    below = [role for role, rank in _RANK.items() if rank < _RANK.get(actor.role, 0)]
+    others = (User.office_id == actor.office_id) & User.role.in_(below)
+    area = _area_prefix(actor)
+    if area is not None:
+        others &= User.region_id.in_(
+            sa.select(Region.id).where(Region.office_id == actor.office_id, Region.code.startswith(area)))
+    if not actor.active:
+        return sa.false()
+    return (User.id == actor.id) | others
+
+
+def device_owners(actor: User) -> sa.Select:
+    """The active accounts `actor` may make a pairing code for, by username."""
+    return (sa.select(User).where(managed_users(actor), User.active.is_(True), User.role.in_(TABLET_ROLES))
+            .order_by(User.username))
 
 
 def devices_visible_to(actor: User) -> sa.Select:
-    query = (sa.select(Device, User).join(User, Device.user_id == User.id)
-             .where(Device.office_id == actor.office_id).order_by(Device.created_at.desc()))
-    if actor.role not in _DEVICE_MANAGERS:
-        query = query.where(Device.user_id == actor.id)
-    return query
+    """(Device, owner) rows of the tablets `actor` manages, newest first."""
+    return (sa.select(Device, User).join(User, Device.user_id == User.id)
+            .where(Device.office_id == actor.office_id, managed_users(actor))
+            .order_by(Device.created_at.desc()))

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from server.domain.devices import (
-    TABLET_ROLES,
     can_manage_devices_of,
     create_pairing_code,
+    device_owners,
     devices_visible_to,
+    managed_users,
     revoke_device,
 )
 from server.domain.models import FIELD_ROLES, OFFICE_ROLES, Device, SyncConflict, User
@@ -26,11 +27,7 @@ _FIELD = tuple(FIELD_ROLES)
 def devices():
     """平板 Paired tablets, and a form to pair a new one with a one-time code."""
     rows = db.session.execute(devices_visible_to(me()).limit(500)).all()
-    owners = [me()]
-    if me().role in OFFICE_ROLES:
-        owners = db.session.scalars(sa.select(User).where(
-            User.office_id == me().office_id, User.role.in_(TABLET_ROLES), User.active.is_(True))
-            .order_by(User.username)).all()
+    owners = db.session.scalars(device_owners(me())).all()
     return render_template("web/devices.html", rows=rows, owners=owners, form=CsrfForm())
 
 
@@ -69,9 +66,10 @@ def revoke(device_id: str):
 @bp.get("/sync-conflicts")
 @roles_required(*OFFICE_ROLES)
 def sync_conflicts():
-    """同步冲突 Edits that lost a merge during sync, newest first."""
+    """同步冲突 Edits that lost a merge during sync, newest first: those pushed by the tablets
+    the viewer manages."""
     rows = db.session.execute(
         sa.select(SyncConflict, User).outerjoin(User, SyncConflict.user_id == User.id)
-        .where(SyncConflict.office_id == me().office_id)
+        .where(SyncConflict.office_id == me().office_id, managed_users(me()))
         .order_by(SyncConflict.at.desc()).limit(200)).all()
     return render_template("web/sync_conflicts.html", rows=rows)
