@@ -59,6 +59,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("mark_overdue", {S.NOTIFIED, S.REOPENED}, S.OVERDUE, {SYSTEM, *_OFFICE_STAFF}, "逾期未整改"),
         _t("escalate", {S.OVERDUE, S.ESCALATED}, S.ESCALATED, {SYSTEM, *_OFFICE_STAFF}, "升级督办"),
         _t("reopen", {S.CLOSED}, S.REOPENED, _OFFICE_STAFF, "重新打开"),
+        # A later deadline, with a reason (延期): an overdue finding is owed again, not late.
+        _t("extend_deadline", {S.NOTIFIED, S.REOPENED, S.OVERDUE}, S.NOTIFIED, _OFFICE_STAFF,
+           "延长整改期限"),
         # The notice was withdrawn (撤销整改通知书): back on the open ledger, ready for a new one.
         _t("withdraw_notice", {S.RECTIFIED_REPORTED, *_OPEN_WORK}, S.OPEN, _OFFICE_STAFF, "撤销整改通知",
            clears_due=True),

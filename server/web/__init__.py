@@ -30,7 +30,9 @@ from server.web import (  # noqa: E402,F401
     devices,
     inbox,
     ledger,
+    overview,
     pages,
     photos,
+    problems,
     rectification_admin,
 )

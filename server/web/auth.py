@@ -44,7 +44,7 @@ def home_for(user: User) -> str:
         return url_for("web.company_notices")
     if user.role == Role.INSPECTOR:
         return url_for("web.revisits")
-    return url_for("web.estates")
+    return url_for("web.overview")
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -15,7 +15,12 @@ from server.extensions import db
 
 class Finding(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
     __tablename__ = "finding"
-    __table_args__ = (sa.Index("ix_finding_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        sa.Index("ix_finding_status_due_at", "status", "due_at"),
+        # The problem ledger: newest first by keyset, and what was closed since a date.
+        sa.Index("ix_finding_office_found", "office_id", "found_at", "id"),
+        sa.Index("ix_finding_closed_at", "closed_at"),
+    )
     office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
     estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id"), index=True)
     inspection_id: Mapped[uuid.UUID | None] = mapped_column(

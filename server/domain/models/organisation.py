@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.domain.estate_initials import name_initials
 from server.domain.models.base import IdMixin, ScopedMixin, SyncMixin, TimestampMixin, enum_column
 from server.domain.models.enums import CommitteeStatus, ManagementType, RegionLevel, Role, UnitKind
 from server.extensions import db
@@ -88,9 +89,17 @@ class Estate(ScopedMixin, SyncMixin, db.Model):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     built_year: Mapped[int | None]
+    # Pinyin initials of the name (阳光花园 → yghy) for the problem ledger's search; every
+    # assignment of `name` keeps them (listener below), so no write path can forget them.
+    name_initials: Mapped[str] = mapped_column(sa.String(100), default="", index=True)
 
     region: Mapped[Region] = relationship()
     company: Mapped[Company | None] = relationship(back_populates="estates")
+
+
+@sa.event.listens_for(Estate.name, "set")
+def _keep_name_initials(estate: Estate, value: str, _old, _initiator) -> None:
+    estate.name_initials = name_initials(value)
 
 
 def new_session_token() -> str:

@@ -33,6 +33,7 @@ from server.domain.rectification.deadlines import (
     office_calendar,
     parse_day_kind,
 )
+from server.domain.rectification.reasons import required_reason
 from server.domain.rectification.reminders import cancel_reminders, plan_reminders
 from server.extensions import db
 
@@ -155,11 +156,7 @@ def cancel_notice(notice: Notice, actor: User, reason: str, now: datetime) -> No
     """
     if actor.role not in OFFICE_ROLES or not can_see_notice(actor, notice):
         raise TransitionRefused("forbidden", "只有本区域科室负责人或管理员可以撤销整改通知书")
-    reason = (reason or "").strip()
-    if not reason:
-        raise TransitionRefused("invalid_input", "请填写撤销理由 (a reason is required)")
-    if len(reason) > CANCEL_REASON_MAX:
-        raise TransitionRefused("invalid_input", f"撤销理由不能超过 {CANCEL_REASON_MAX} 字")
+    reason = required_reason(reason, "撤销理由", CANCEL_REASON_MAX)
     if notice.status == NoticeStatus.CANCELLED:
         raise TransitionRefused("invalid_transition", f"整改通知书 {notice.label} 已撤销 (already cancelled)")
     if notice.status == NoticeStatus.CLOSED:

@@ -1,0 +1,216 @@
+"""总览 The overview's figures for one user's area, each from one aggregate query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from server.domain.dashboard.scope import OPEN_STATUSES, days_late, overdue_clause, scope_prefix, scoped
+from server.domain.models import (
+    Estate,
+    Finding,
+    FindingStatus,
+    Inspection,
+    InspectionStatus,
+    Region,
+    Revisit,
+    RevisitStatus,
+    User,
+)
+from server.domain.rectification.deadlines import local_date, utc_at
+from server.extensions import db
+
+S = FindingStatus
+WEEKS = 12
+
+
+@dataclass
+class WeekPoint:
+    start: date  # the local Monday
+    found: int
+    closed: int
+
+
+@dataclass
+class AreaRow:
+    region: Region
+    open: int
+    overdue: int
+    found_this_year: int
+    closed_this_year: int
+
+    @property
+    def rectification_rate(self) -> float | None:
+        return rate(self.closed_this_year, self.found_this_year)
+
+
+@dataclass
+class OldOverdue:
+    finding: Finding
+    estate_name: str
+    days_late: int
+
+
+@dataclass
+class Overview:
+    now: datetime
+    month_start: date
+    open: int = 0
+    overdue: int = 0
+    escalated: int = 0
+    closed_this_month: int = 0
+    found_this_year: int = 0
+    closed_this_year: int = 0
+    closed_on_time_this_year: int = 0
+    inspections_this_month: int = 0
+    inspections_this_year: int = 0
+    revisits_due_this_week: int = 0
+    revisits_late: int = 0
+    oldest_overdue: list[OldOverdue] = field(default_factory=list)
+    weeks: list[WeekPoint] = field(default_factory=list)
+    categories: list[tuple[str, int, int]] = field(default_factory=list)  # (category, open, overdue)
+    areas: list[AreaRow] = field(default_factory=list)
+
+    @property
+    def rectification_rate(self) -> float | None:
+        """整改率: of this year's findings, the share closed out (销号)."""
+        return rate(self.closed_this_year, self.found_this_year)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按期整改率: of this year's closed findings, the share closed by their deadline."""
+        return rate(self.closed_on_time_this_year, self.closed_this_year)
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    # SUM(CASE …) rather than FILTER: the same SQL on SQLite and PostgreSQL.
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def local_month_start(now: datetime) -> datetime:
+    today = local_date(now)
+    return utc_at(today.replace(day=1), time(0))
+
+
+def local_year_start(now: datetime) -> datetime:
+    return utc_at(local_date(now).replace(month=1, day=1), time(0))
+
+
+def local_week_start(now: datetime) -> date:
+    today = local_date(now)
+    return today - timedelta(days=today.weekday())
+
+
+def build_overview(user: User, now: datetime, oldest: int = 10) -> Overview:
+    """Every figure of the overview for the user's area at `now` (naive UTC)."""
+    view = Overview(now=now, month_start=local_date(now).replace(day=1))
+    where = scoped(Finding, user)
+    late = overdue_clause(now)
+    open_row = db.session.execute(
+        sa.select(sa.func.count(), _count_if(late), _count_if(Finding.status == S.ESCALATED))
+        .where(*where, Finding.status.in_(OPEN_STATUSES))).one()
+    view.open, view.overdue, view.escalated = (int(v) for v in open_row)
+    view.closed_this_month = db.session.scalar(
+        sa.select(sa.func.count()).where(*where, Finding.closed_at >= local_month_start(now))) or 0
+    year_start = local_year_start(now)
+    closed = Finding.status == S.CLOSED
+    on_time = sa.and_(closed, sa.or_(Finding.due_at.is_(None), Finding.closed_at <= Finding.due_at))
+    year_row = db.session.execute(
+        sa.select(sa.func.count(), _count_if(closed), _count_if(on_time))
+        .where(*where, Finding.found_at >= year_start)).one()
+    view.found_this_year, view.closed_this_year, view.closed_on_time_this_year = (int(v) for v in year_row)
+    _inspections(view, user, now)
+    _revisits(view, user, now)
+    oldest_rows = db.session.execute(
+        sa.select(Finding, Estate.name).join(Estate, Estate.id == Finding.estate_id)
+        .where(*where, late).order_by(Finding.due_at, Finding.id).limit(oldest))
+    view.oldest_overdue = [OldOverdue(f, name, days_late(f.due_at, f.status, now)) for f, name in oldest_rows]
+    view.weeks = weekly_trend(user, now)
+    view.categories = [(c, int(n), int(o)) for c, n, o in db.session.execute(
+        sa.select(Finding.category, sa.func.count(), _count_if(late))
+        .where(*where, Finding.status.in_(OPEN_STATUSES))
+        .group_by(Finding.category).order_by(sa.func.count().desc(), Finding.category).limit(12))]
+    view.areas = area_rows(user, now)
+    return view
+
+
+def _inspections(view: Overview, user: User, now: datetime) -> None:
+    done = Inspection.status == InspectionStatus.FINISHED
+    row = db.session.execute(
+        sa.select(_count_if(Inspection.finished_at >= local_month_start(now)), sa.func.count())
+        .where(*scoped(Inspection, user), done, Inspection.finished_at >= local_year_start(now))).one()
+    view.inspections_this_month, view.inspections_this_year = int(row[0]), int(row[1])
+
+
+def _revisits(view: Overview, user: User, now: datetime) -> None:
+    week = local_week_start(now)
+    start, end = utc_at(week, time(0)), utc_at(week + timedelta(days=7), time(0))
+    row = db.session.execute(
+        sa.select(_count_if(sa.and_(Revisit.due_at >= start, Revisit.due_at < end)),
+                  _count_if(Revisit.due_at < now))
+        .join(Finding, Finding.id == Revisit.finding_id)
+        .where(*scoped(Finding, user), Revisit.status == RevisitStatus.PENDING)).one()
+    view.revisits_due_this_week, view.revisits_late = int(row[0]), int(row[1])
+
+
+def weekly_trend(user: User, now: datetime, weeks: int = WEEKS) -> list[WeekPoint]:
+    """Findings found and closed in each of the last `weeks` local weeks (this one last)."""
+    this_monday = local_week_start(now)
+    mondays = [this_monday - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
+    bounds = [utc_at(m, time(0)) for m in mondays] + [utc_at(this_monday + timedelta(days=7), time(0))]
+    where = scoped(Finding, user)
+
+    def per_week(column) -> list[int]:
+        buckets = [_count_if(sa.and_(column >= bounds[k], column < bounds[k + 1])) for k in range(weeks)]
+        row = db.session.execute(sa.select(*buckets).where(*where, column >= bounds[0])).one()
+        return [int(v) for v in row]
+
+    found, closed = per_week(Finding.found_at), per_week(Finding.closed_at)
+    return [WeekPoint(m, f, c) for m, f, c in zip(mondays, found, closed, strict=True)]
+
+
+def area_regions(user: User) -> list[Region]:
+    """The regions one level below the user's own (districts for the city, streets for a
+    district …); a community user sees the community itself."""
+    prefix = scope_prefix(user)
+    if prefix is None:
+        parent = db.session.scalar(sa.select(Region).where(
+            Region.office_id == user.office_id, Region.parent_id.is_(None)).order_by(Region.code))
+    else:
+        parent = db.session.scalar(sa.select(Region).where(Region.code == prefix))
+    if parent is None:
+        return []
+    children = list(db.session.scalars(sa.select(Region).where(Region.parent_id == parent.id)
+                                       .order_by(Region.code)))
+    return children or [parent]
+
+
+def area_rows(user: User, now: datetime) -> list[AreaRow]:
+    """Districts or streets side by side: open, overdue and this year's rectification rate."""
+    regions = area_regions(user)
+    if not regions:
+        return []
+    where = scoped(Finding, user)
+    this_year = Finding.found_at >= local_year_start(now)
+    counts: dict[str, list[int]] = {r.code: [0, 0, 0, 0] for r in regions}
+    # Codes of one level share a length; group findings by that many leading characters. Two
+    # queries, each on its own index (open statuses; this year's found_at), not one OR scan.
+    for length in sorted({len(r.code) for r in regions}):
+        head = sa.func.substr(Finding.region_code, 1, length)
+        open_rows = db.session.execute(
+            sa.select(head, sa.func.count(), _count_if(overdue_clause(now)))
+            .where(*where, Finding.status.in_(OPEN_STATUSES)).group_by(head))
+        year_rows = db.session.execute(
+            sa.select(head, sa.func.count(), _count_if(Finding.status == S.CLOSED))
+            .where(*where, this_year).group_by(head))
+        for offset, rows in ((0, open_rows), (2, year_rows)):
+            for code, first, second in rows:
+                if code in counts:
+                    counts[code][offset:offset + 2] = [int(first), int(second)]
+    return [AreaRow(r, *counts[r.code]) for r in regions]

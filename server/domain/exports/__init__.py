@@ -1,0 +1,1 @@
+"""Exports to Excel (XLSX) with Chinese headers, written streaming in constant memory."""
