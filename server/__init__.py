@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.config import (
     check_production_safety,
@@ -29,11 +30,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(settings_from_env(os.environ))
     else:
         app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    resolve_derived_settings(app.config, app.instance_path)
     check_production_safety(app.config)
-    resolve_derived_settings(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_HOPS"] > 0:
+        # Only then is X-Forwarded-For believed, and only as many hops as there are proxies:
+        # a client cannot pick its own address for the rate limits.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from server import domain  # noqa: F401  (registers every model on the metadata)
 
@@ -47,6 +53,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from server.api import bp as api_bp
     from server.cli import register_commands
+    from server.ratelimit import init_rate_limits
+    from server.security_headers import install_security_headers
+
+    init_rate_limits(app)
+    install_security_headers(app)
 
     app.register_blueprint(api_bp)
     from server.web import init_web

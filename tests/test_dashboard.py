@@ -73,7 +73,7 @@ def test_the_ledger_filters_searches_and_marks_lateness(client, city):
     mine = {k for k in f if k != "far"}
     assert ids() == {f[k] for k in mine}
     assert ids(overdue="1") == {f["overdue"], f["escalated"]}
-    assert ids(status="open") == {f[k] for k in ("open", "overdue", "escalated", "notified", "lake")}
+    assert ids(status="unclosed") == {f[k] for k in ("open", "overdue", "escalated", "notified", "lake")}
     assert ids(status="closed", closed_from="2026-03-01") == {f["closed"], f["closed_late"]}
     assert ids(category="飞线充电") == {f["overdue"], f["lake"]}
     assert ids(severity="severe") == {f["escalated"]}
@@ -133,8 +133,8 @@ def test_bulk_issue_makes_one_notice_per_estate(client, city, app):
     token = token_from(client, "/problems")
     response = client.post("/problems/bulk", data={"csrf_token": token, "action": "issue_notice",
                                                   "finding_id": [f["open"], f["lake"]],
-                                                  "back": "status=open"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/problems?status=open")
+                                                  "back": "status=unclosed"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/problems?status=unclosed")
     assert "已下发 2 份整改通知书" in client.get("/problems").get_data(as_text=True)
     with app.app_context():
         for key in ("open", "lake"):
@@ -196,7 +196,7 @@ def test_bulk_assign_revisit_hands_each_finding_to_the_inspector(client, city, a
 
 def test_the_export_is_the_filtered_ledger_as_xlsx(client, city):
     login(client, city["supervisor"])
-    response = client.get("/problems/export.xlsx", query_string={"status": "open", "sort": "due"})
+    response = client.get("/problems/export.xlsx", query_string={"status": "unclosed", "sort": "due"})
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     data = response.data
     response.close()  # the server's temporary file goes with the response
@@ -204,7 +204,7 @@ def test_the_export_is_the_filtered_ledger_as_xlsx(client, city):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("小区 Estate", "物业企业 Company", "类别 Category")
     assert sheet.freeze_panes == "A2" and sheet.column_dimensions["E"].width == 48
-    page = client.get("/problems", query_string={"status": "open", "sort": "due"}).get_data(as_text=True)
+    page = client.get("/problems", query_string={"status": "unclosed", "sort": "due"}).get_data(as_text=True)
     assert [r[-1] for r in rows[1:]] == _ledger_ids(page)
     by_id = {r[-1]: r for r in rows[1:]}
     escalated = by_id[city["findings"]["escalated"]]

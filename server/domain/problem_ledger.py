@@ -37,6 +37,7 @@ from server.extensions import db
 
 SEVERITY_LABELS = {Severity.MINOR: "一般", Severity.MAJOR: "较重", Severity.SEVERE: "严重"}
 PAGE_SIZE = 50
+UNCLOSED = "unclosed"  # the status filter for every state but closed (未销号)
 Q_MAX = 50
 FAR_FUTURE = datetime(9999, 12, 31)
 INITIALS = re.compile(r"^[A-Za-z]+$")
@@ -56,12 +57,12 @@ class Sort:
 
 
 SORTS: dict[str, Sort] = {s.key: s for s in (
-    Sort("found", "发现时间（新→旧） newest first", Finding.found_at, True, datetime),
-    Sort("found_asc", "发现时间（旧→新） oldest first", Finding.found_at, False, datetime),
+    Sort("found", "最新发现 newest", Finding.found_at, True, datetime),
+    Sort("found_asc", "最早发现 oldest", Finding.found_at, False, datetime),
     # No deadline sorts last: an open finding without a notice has none yet.
-    Sort("due", "整改期限（早→晚） deadline first", sa.func.coalesce(Finding.due_at, FAR_FUTURE), False,
+    Sort("due", "期限最早 deadline", sa.func.coalesce(Finding.due_at, FAR_FUTURE), False,
          datetime),
-    Sort("category", "问题类别 category", Finding.category, False, str),
+    Sort("category", "按类别 category", Finding.category, False, str),
 )}
 
 
@@ -72,7 +73,7 @@ class LedgerFilters:
     company: uuid.UUID | None = None
     category: str | None = None
     severity: Severity | None = None
-    status: str | None = None  # a FindingStatus value, or "open" for every state but closed
+    status: str | None = None  # a FindingStatus value, or UNCLOSED: every state but closed
     overdue: bool = False
     found_from: date | None = None
     found_to: date | None = None
@@ -139,7 +140,7 @@ def parse_filters(args: Mapping[str, str]) -> LedgerFilters:
         except ValueError:
             raise LedgerFilterError(f"严重程度只能是 minor/major/severe：{raw['severity'][:40]}") from None
     if raw["status"]:
-        if raw["status"] != "open" and raw["status"] not in {s.value for s in FindingStatus}:
+        if raw["status"] != UNCLOSED and raw["status"] not in {s.value for s in FindingStatus}:
             raise LedgerFilterError(f"状态无法识别：{raw['status'][:40]} (bad status)")
         values["status"] = raw["status"]
     if raw["overdue"]:
@@ -198,7 +199,7 @@ def filter_clauses(user: User, filters: LedgerFilters, now: datetime) -> list[sa
         where.append(Finding.category == filters.category)
     if filters.severity:
         where.append(Finding.severity == filters.severity)
-    if filters.status == "open":
+    if filters.status == UNCLOSED:
         where.append(Finding.status.in_(OPEN_STATUSES))
     elif filters.status:
         where.append(Finding.status == FindingStatus(filters.status))

@@ -38,6 +38,12 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def _ticks(top_value: float) -> list[float]:
+    """0, the middle (when it is a whole number: these are counts) and the top."""
+    middle = top_value / 2
+    return [0, middle, top_value] if middle == int(middle) else [0, top_value]
+
+
 def _svg(width: int, height: int, title: str, body: list[str], table_id: str) -> Markup:
     head = (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" role="img" aria-labelledby="{table_id}-title" '
@@ -63,7 +69,7 @@ def horizontal_bars(labels: Sequence[str], series: Sequence[Series], title: str,
     height = top + per_row * len(labels) + 10
     top_value = _nice_max(max((v for s in series for v in s.values), default=0))
     body = _legend(series, 16) if len(series) > 1 else []
-    for tick in (0, top_value / 2, top_value):
+    for tick in _ticks(top_value):
         x = LABEL_WIDTH + plot * tick / top_value
         body.append(f'<line class="grid" x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 8}"/>')
         body.append(f'<text class="tick" x="{x:.1f}" y="{height}" text-anchor="middle">{_fmt(tick)}</text>')
@@ -92,7 +98,7 @@ def columns(labels: Sequence[str], series: Sequence[Series], title: str, table_i
     plot_w, plot_h = CHART_WIDTH - left - 10, height - top - 30
     top_value = _nice_max(max((v for s in series for v in s.values), default=0))
     body = _legend(series, 16)
-    for tick in (0, top_value / 2, top_value):
+    for tick in _ticks(top_value):
         y = top + plot_h - plot_h * tick / top_value
         body.append(f'<line class="grid" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}"/>')
         body.append(f'<text class="tick" x="{left - 4}" y="{y + 4:.1f}" '

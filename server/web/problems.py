@@ -41,6 +41,9 @@ def problems():
         page = ledger_page(me(), filters, now())
     except LedgerFilterError as exc:
         return _refused(exc)
+    if any(not value.strip() for value in request.args.values()):
+        # The filter form sends its empty fields too: a short URL is the one worth sharing.
+        return redirect(url_for("web.problems", **filters.to_args()))
     return render_template("web/problems.html", error=None, filters=filters, page=page,
                            choices=ledger_choices(me()), sorts=SORTS, statuses=list(FindingStatus),
                            severities=list(Severity), form=CsrfForm(), status_labels=STATUS_LABELS,
