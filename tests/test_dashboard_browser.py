@@ -51,7 +51,8 @@ def test_supervisor_reads_the_overview_works_the_ledger_and_exports_it(
             page.wait_for_selector("h1:has-text('总览')")
             with app.app_context():
                 open_count = db.session.scalar(sa.select(sa.func.count()).where(
-                    Finding.region_code.startswith(city["district_code"]), Finding.status != FindingStatus.CLOSED))
+                    Finding.region_code.startswith(city["district_code"]),
+                    Finding.status != FindingStatus.CLOSED))
             assert int(_figure(page, "未销号 Open")) == open_count
             assert _figure(page, "逾期 Overdue") == "2" and _figure(page, "整改率") == "28.6%"
             assert page.locator("svg.chart").count() == 3
