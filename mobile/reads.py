@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mobile.store import Record, Store
+from mobile.store.photos import WAITING
 from mobile.timeutil import DueState, due_state, local_text, now_wire
 from shared_schema import SCHEMA_VERSION
 
@@ -119,9 +120,9 @@ def status_summary(store: Store, now: datetime | str | None = None) -> StatusSum
     meta = dict(store.conn.execute(
         "SELECT key, value FROM meta WHERE key IN "
         "('device_id', 'username', 'server_url', 'last_sync_at', 'blocked_schema')").fetchall())
-    photos = dict(((state, (n, size)) for state, n, size in store.conn.execute(
-        "SELECT state, count(*), coalesce(sum(size), 0) FROM photo "
-        "WHERE state IN ('local', 'failed') GROUP BY state")))
+    photos = {state: (n, size) for state, n, size in store.conn.execute(
+        f"SELECT state, count(*), coalesce(sum(size), 0) FROM photo "
+        f"WHERE ({WAITING}) OR state = 'failed' GROUP BY state")}
     due = [r for r in _my_pending_revisits(store) if due_state(r.get("due_at"), now) != "upcoming"]
     return StatusSummary(
         paired=bool(meta.get("device_id")), username=meta.get("username"),
@@ -369,7 +370,7 @@ def waiting_items(store: Store, limit: int = 200) -> list[SyncItem]:
             label = f"删除 {label}"
         out.append(SyncItem(row["kind"], row["record_id"], label, reason))
     for row in store.conn.execute(
-            "SELECT sha256, size FROM photo WHERE state = 'local' ORDER BY created_at LIMIT ?", (limit,)):
+            f"SELECT sha256, size FROM photo WHERE {WAITING} ORDER BY created_at LIMIT ?", (limit,)):
         out.append(SyncItem("photo", row["sha256"], f"照片 {row['size'] // 1024} KB"))
     return out
 

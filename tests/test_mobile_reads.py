@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import datetime
 
+import pytest
+
 from mobile import reads
 from mobile.checklist import Checklist
-from mobile.findings import record_finding
+from mobile.fieldday import camera_jpeg
+from mobile.findings import link_photo, record_finding
+from mobile.photoqueue import CANCELLED, DONE, FAILED, PhotoQueue, PhotoQueueFull
+from mobile.photos import process_photo
+from mobile.pruning import prune, storage_used
 from mobile.store import Store
 from mobile.timeutil import due_state, local_text
 from tests import test_mobile_core as core
@@ -118,3 +125,92 @@ def test_waiting_and_rejected_items_read_as_words_with_the_servers_reason(store)
     (item,) = reads.rejected_items(store)
     assert (item.kind, item.reason) == ("finding", "整改期限超过一年 (deadline too far)")
     assert reads.status_summary(store).rejected == 1
+
+
+# -- the photo queue -----------------------------------------------------------------------------
+
+def test_the_photo_queue_processes_links_and_reports_on_its_worker(store):
+    checklist = Checklist.start(store, ESTATE, TEMPLATE)
+    checklist.answer(ITEMS[0], "fail")
+    queue = PhotoQueue(store, workers=1)
+    done, errors = [], []
+    good = queue.submit(camera_jpeg(1, 640, 480), attach=lambda p: checklist.attach_photo(ITEMS[0], p),
+                        estate="阳光花园", on_done=done.append)
+    bad = queue.submit(b"not a photo", attach=lambda p: checklist.attach_photo(ITEMS[0], p),
+                       on_error=errors.append)
+    assert good.wait(30) and bad.wait(30)
+    queue.shutdown()
+    assert (good.state, bad.state) == (DONE, FAILED) and done == [good] and errors == [bad]
+    assert "不是有效的图片" in str(bad.error)
+    assert good.result["photo_sha256"] == good.photo.sha256 and checklist.state(ITEMS[0]).photos == 1
+    assert store.photos.waiting_count() == 1 and queue.pending() == 0
+
+
+def test_the_photo_queue_is_bounded_and_a_cancelled_photo_is_never_linked(store):
+    checklist = Checklist.start(store, ESTATE, TEMPLATE)
+    checklist.answer(ITEMS[0], "fail")
+    gate = threading.Event()
+
+    def slow_process(*args, **kwargs):
+        gate.wait(30)  # the worker is busy with the first photo
+        return process_photo(*args, **kwargs)
+
+    queue = PhotoQueue(store, workers=1, max_waiting=2, process=slow_process)
+    attach = lambda p: checklist.attach_photo(ITEMS[0], p)  # noqa: E731
+    first = queue.submit(camera_jpeg(1, 320, 240), attach=attach, key=ITEMS[0])
+    while first.state == "waiting":
+        first.wait(0.01)
+    second = queue.submit(camera_jpeg(2, 320, 240), attach=attach, key=ITEMS[0])
+    queue.submit(camera_jpeg(3, 320, 240), attach=attach, key="other")
+    with pytest.raises(PhotoQueueFull, match="照片正在处理"):
+        queue.submit(camera_jpeg(4, 320, 240), attach=attach)
+    # The inspector turns the item to pass: its photos in the queue are dropped.
+    assert queue.cancel_key(ITEMS[0]) == 2 and queue.pending() == 1
+    gate.set()
+    queue.shutdown()
+    assert first.state == second.state == CANCELLED and first.photo is not None
+    assert not first.photo.path.exists()  # processed, then discarded
+    assert checklist.state(ITEMS[0]).photos == 0 and store.photos.count() == 0
+
+
+def test_a_photo_whose_link_was_removed_is_never_uploaded(store):
+    checklist = Checklist.start(store, ESTATE, TEMPLATE)
+    checklist.answer(ITEMS[0], "fail")
+    checklist.attach_photo(ITEMS[0], photo(store))
+    assert store.photos.waiting_count() == 1
+    checklist.answer(ITEMS[0], "pass")  # the finding and its unsent photo link go
+    assert store.photos.waiting() == [] and store.photos.waiting_bytes() == 0
+    assert reads.status_summary(store).pending_photos == 0
+
+
+# -- pruning -------------------------------------------------------------------------------------
+
+def test_pruning_frees_old_uploaded_photos_and_closed_history_but_keeps_what_is_open(store):
+    kept = photo(store, 1)
+    record_finding(store, ESTATE, "消防通道占用", "severe", "仍未整改", photos=[kept])
+    old_closed = str(uuid.uuid4())
+    gone = photo(store, 2)
+    store.records.apply_remote("finding", old_closed, {
+        "estate_id": ESTATE, "category": "其他", "severity": "minor", "status": "closed",
+        "closed_at": "2026-01-05T02:00:00.000Z"}, None, 60)
+    with store.transaction():
+        link_photo(store, gone, finding_id=old_closed)
+    store.outbox.drop_open("photo_link", store.records.find("photo_link", finding_id=old_closed)[0].id)
+    store.records.mark("photo_link", store.records.find("photo_link", finding_id=old_closed)[0].id,
+                       state="synced", on_server=True)
+    with store.transaction() as conn:
+        conn.execute("UPDATE photo SET state = 'uploaded', created_at = '2026-01-01T00:00:00.000Z'")
+    orphan = photo(store, 3)
+    with store.transaction():
+        store.photos.add(orphan.sha256, orphan.path, orphan.thumb_path, orphan.size, 320, 240)
+        store.conn.execute("UPDATE photo SET created_at = '2026-12-01T00:00:00.000Z' WHERE sha256 = ?",
+                           (orphan.sha256,))
+    before = storage_used(store)
+
+    report = prune(store, keep_days=30, now=NOW)
+    assert report.photos == 2 and report.records == 2  # the closed finding and its link
+    assert store.photos.get(kept.sha256) is not None and kept.path.exists()
+    assert store.photos.get(gone.sha256) is None and not gone.path.exists() and not orphan.path.exists()
+    assert store.records.get("finding", old_closed) is None
+    assert storage_used(store) <= before - report.bytes_freed + 65536  # the WAL may grow a page
+    assert prune(store, keep_days=30, now=NOW).photos == 0

@@ -97,20 +97,34 @@ def process_photo(source: bytes | str | Path, out_dir: str | Path, *, estate: st
         image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
     _stamp(image, estate, location, taken)
     body = _encode(image)
-    thumb = image.copy()
-    thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.BILINEAR)
-    thumb_buffer = io.BytesIO()
-    thumb.save(thumb_buffer, "JPEG", quality=70)
+    thumb_bytes = _thumbnail(image)
 
     digest = hashlib.sha256(body).hexdigest()
     out = Path(out_dir)
     path = out / digest[:2] / f"{digest}.jpg"
     thumb_path = out / "thumbs" / digest[:2] / f"{digest}.jpg"
     # Thumbnail first: a photo file present means its thumbnail is too.
-    _write_atomic(thumb_path, thumb_buffer.getvalue())
+    _write_atomic(thumb_path, thumb_bytes)
     _write_atomic(path, body)
     return ProcessedPhoto(digest, path, thumb_path, len(body), image.width, image.height,
                           to_wire(taken), latitude, longitude)
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    thumb.save(buffer, "JPEG", quality=70)
+    return buffer.getvalue()
+
+
+def write_thumbnail(jpeg: bytes, path: Path) -> tuple[int, int]:
+    """A thumbnail of a photo fetched from the server (it is already oriented and stamped);
+    returns the photo's (width, height). Raises PhotoError for bytes that are not an image."""
+    image, _time, _gps = _decode(jpeg, THUMB_EDGE)
+    size = Image.open(io.BytesIO(jpeg)).size
+    _write_atomic(path, _thumbnail(image))
+    return size
 
 
 def _decode(raw: bytes, long_edge: int) -> tuple[Image.Image, datetime | None, tuple | None]:

@@ -103,6 +103,7 @@ _V2 = [
     )""",
     "CREATE INDEX ix_estate_search_initials ON estate_search (initials, name)",
     "CREATE INDEX ix_record_photo ON record (kind, json_extract(data, '$.photo_sha256'))",
+    "CREATE INDEX ix_record_rectification ON record (kind, json_extract(data, '$.rectification_id'))",
     f"""CREATE TRIGGER tr_estate_search_insert AFTER INSERT ON record WHEN new.kind = 'estate' BEGIN
         DELETE FROM estate_search WHERE id = new.id;
         INSERT INTO estate_search (id, name, address, initials, region_id, company_id)

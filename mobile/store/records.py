@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # Keys the tablet looks records up by; each has an index (see migrations).
 INDEXED_KEYS = frozenset({"estate_id", "inspection_id", "finding_id", "answer_id", "revisit_id",
-                          "template_id", "section_id"})
+                          "template_id", "section_id", "rectification_id", "photo_sha256"})
 
 
 class InvalidRecord(ValueError):
@@ -224,16 +224,22 @@ class RecordRepository:
             (*params, kind, str(record_id)),
         )
 
-    def remove_absent(self, seen: set[tuple[str, str]], kinds: set[str]) -> int:
-        """After a full bootstrap: drop server records of `kinds` the server no longer sends us."""
-        removed = 0
+    def absent_from(self, seen: set[tuple[str, str]], kinds: set[str]) -> list[tuple[str, str]]:
+        """After a full bootstrap: server records of `kinds` held here that it no longer sends."""
         rows = self.store.conn.execute(
             "SELECT kind, id FROM record WHERE on_server = 1 AND sync_state = 'synced'").fetchall()
-        for kind, record_id in rows:
-            if kind in kinds and (kind, record_id) not in seen \
-                    and not self.store.outbox.ops_for(kind, record_id):
-                self.store.conn.execute("DELETE FROM record WHERE kind = ? AND id = ?", (kind, record_id))
-                removed += 1
+        return [(kind, record_id) for kind, record_id in rows
+                if kind in kinds and (kind, record_id) not in seen]
+
+    def remove_unless_waiting(self, keys: list[tuple[str, str]]) -> int:
+        """Delete these records unless the outbox still holds something of theirs (or they changed
+        since they were chosen): never drop what the server has not heard yet."""
+        removed = 0
+        for kind, record_id in keys:
+            removed += self.store.conn.execute(
+                "DELETE FROM record WHERE kind = ? AND id = ? AND on_server = 1 AND sync_state = 'synced' "
+                "AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.kind = record.kind "
+                "AND outbox.record_id = record.id)", (kind, record_id)).rowcount
         return removed
 
     @staticmethod

@@ -1,14 +1,19 @@
 """Apply what the server sent: pull pages, bootstrap streams, and push replies.
 
-Each unit (a pull page with its cursor, a whole bootstrap, a push reply with the end of its
-batch) commits in one transaction, so a kill anywhere leaves either the old state (and the
-same request is simply made again) or the new one, never half of each.
+No network read happens inside a write transaction: a pull page is read whole before it is
+applied, and a bootstrap stream is downloaded to a file first. Pulled data is then applied in
+short transactions (APPLY_CHUNK rows), so the UI's writes never wait long behind the sync; the
+cursor moves only with the last of them, so a kill anywhere makes the same request again and
+re-applying what was already applied changes nothing. A push reply with the end of its batch
+commits in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mobile.store import Store
@@ -21,6 +26,9 @@ from shared_schema.clock import format_stamp
 SERVER_KINDS = {"region", "company", "estate", "checklist_template", "checklist_section",
                 "checklist_item", "inspection", "answer", "finding", "photo_link", "notice",
                 "rectification", "revisit"}
+
+
+BOOTSTRAP_SPOOL = "bootstrap.ndjson.part"
 
 
 class IncompleteStream(Exception):
@@ -55,39 +63,100 @@ def apply_changes(store: Store, changes: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def apply_pull_page(store: Store, page: dict[str, Any]) -> int:
-    with store.transaction():
-        count = apply_changes(store, page.get("changes") or [])
-        observe_server_time(store, page.get("server_time"))
-        store.set_meta("cursor", int(page["cursor"]))
-    return count
+# Rows per write transaction while applying pulled data: small enough that a UI write waits a
+# few milliseconds at most behind the sync, large enough that commits do not dominate.
+APPLY_CHUNK = 100
 
 
-def apply_bootstrap(store: Store, lines: Iterable[dict[str, Any]]) -> int:
-    """Apply a whole bootstrap stream in one transaction, or nothing of it."""
-    with store.transaction():
-        header = None
-        seen: set[tuple[str, str]] = set()
-        count = 0
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def apply_pull_page(store: Store, page: dict[str, Any], chunk: int = APPLY_CHUNK) -> int:
+    """Apply a pull page in short transactions; the cursor moves with the last one. A kill in
+    between leaves the old cursor, and the same page applied again changes nothing more."""
+    changes = page.get("changes") or []
+    parts = list(_chunks(changes, chunk)) or [[]]
+    for n, part in enumerate(parts, 1):
+        with store.transaction():
+            apply_changes(store, part)
+            if n == len(parts):
+                observe_server_time(store, page.get("server_time"))
+                store.set_meta("cursor", int(page["cursor"]))
+    return len(changes)
+
+
+def read_bootstrap(lines: Iterable[dict[str, Any]], spool: Path,
+                   on_line: Callable[[int], None] | None = None) -> tuple[dict[str, Any], int]:
+    """Download a bootstrap stream into `spool` (no transaction open) and check it is whole:
+    a header, then records, then an end line whose count matches. Returns (header, count)."""
+    header = None
+    count = 0
+    spool.parent.mkdir(parents=True, exist_ok=True)
+    with spool.open("w", encoding="utf-8") as out:
         for line in lines:
             kind = line.get("type")
             if kind == "header":
                 header = line
-                observe_server_time(store, line.get("server_time"))
                 continue
             if kind == "end":
                 if header is None or line.get("records") != count:
                     raise IncompleteStream(f"bootstrap end line says {line.get('records')}, got {count}")
-                store.records.remove_absent(seen, SERVER_KINDS)
-                store.set_meta("cursor", int(header["cursor"]))
-                store.set_meta("resync", None)
-                return count
+                return header, count
             if header is None:
                 raise IncompleteStream("bootstrap stream without header")
-            apply_changes(store, [line])
-            seen.add((line["kind"], str(line["id"])))
+            out.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+            out.write("\n")
             count += 1
-        raise IncompleteStream("bootstrap stream ended without its end line")
+            if on_line:
+                on_line(count)
+    raise IncompleteStream("bootstrap stream ended without its end line")
+
+
+def apply_bootstrap_file(store: Store, spool: Path, header: dict[str, Any], count: int,
+                         chunk: int = APPLY_CHUNK, on_chunk: Callable[[int], None] | None = None) -> int:
+    """Apply a downloaded, complete bootstrap in short transactions.
+
+    The bootstrap counts as done only in the last transaction, which sets the cursor (and clears
+    `resync`); until then the tablet still needs a bootstrap, so a kill midway makes the next
+    sync start it again and nothing half-applied is ever taken as complete. Records of server
+    kinds the stream did not contain (and the outbox does not hold) are removed at the end.
+    """
+    if store.get_meta("cursor") is not None:
+        store.set_meta("resync", 1)  # an interrupted re-bootstrap must run again
+    seen: set[tuple[str, str]] = set()
+    part: list[dict[str, Any]] = []
+    done = 0
+    with spool.open(encoding="utf-8") as lines:
+        for text in lines:
+            line = json.loads(text)
+            part.append(line)
+            seen.add((line["kind"], str(line["id"])))
+            if len(part) >= chunk:
+                done += _apply_part(store, part)
+                part = []
+                if on_chunk:
+                    on_chunk(done)
+    done += _apply_part(store, part)
+    if done != count:
+        raise IncompleteStream(f"bootstrap file holds {done} records, the stream said {count}")
+    absent = store.records.absent_from(seen, SERVER_KINDS)
+    for part_ids in _chunks(absent, chunk):
+        with store.transaction():
+            store.records.remove_unless_waiting(part_ids)
+    with store.transaction():
+        observe_server_time(store, header.get("server_time"))
+        store.set_meta("cursor", int(header["cursor"]))
+        store.set_meta("resync", None)
+    return count
+
+
+def _apply_part(store: Store, part: list[dict[str, Any]]) -> int:
+    if not part:
+        return 0
+    with store.transaction():
+        return apply_changes(store, part)
 
 
 def apply_push_reply(store: Store, batch: Batch, reply: dict[str, Any]) -> PushOutcome:

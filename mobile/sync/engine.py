@@ -17,10 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mobile.store import Store
+from mobile.store import Store, StoreBusy
 from mobile.sync import photos, pull, push
-from mobile.sync.apply import PushOutcome
-from mobile.sync.transport import DeviceRevoked, PleaseUpdate, TransientError, Transport
+from mobile.sync.apply import APPLY_CHUNK, IncompleteStream, PushOutcome
+from mobile.sync.transport import (
+    DeviceRevoked,
+    Offline,
+    PleaseUpdate,
+    RequestRefused,
+    SyncError,
+    TransientError,
+    Transport,
+    Unauthorized,
+)
 from mobile.timeutil import now_wire
 from shared_schema import SCHEMA_VERSION
 
@@ -29,12 +38,18 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Progress:
-    phase: str  # bootstrap | pull | push | photos | waiting | done | failed
+    """What a sync is doing, for a status bar. `bytes_done` is bytes on the wire in this run (it
+    only grows); `bytes_total` is known in the photo phase (the bytes still to upload added on).
+    `done`/`total` count records (bootstrap, push), change numbers (pull) or photos; `seconds` is
+    the retry delay while `waiting`. `message` is Chinese first."""
+
+    phase: str  # bootstrap | pull | push | photos | waiting | done | failed | cancelled
     done: int = 0
     total: int | None = None
-    bytes_done: int = 0  # for photos: bytes of photos uploaded; otherwise bytes on the wire
+    bytes_done: int = 0
     bytes_total: int | None = None
     message: str = ""
+    seconds: float | None = None
 
 
 @dataclass
@@ -42,6 +57,9 @@ class RetryPolicy:
     attempts: int = 8
     base: float = 0.5
     cap: float = 30.0
+    # A server that cannot be connected to at all is tried this often, not `attempts` times:
+    # the inspector learns "offline" in seconds, and the next trigger (network back) tries again.
+    offline_attempts: int = 1
 
     def delay(self, attempt: int, retry_after: float | None = None,
               rng: random.Random | None = None) -> float:
@@ -73,19 +91,48 @@ class SyncBlocked(Exception):
     """Syncing is stopped until the app is updated (the server said please_update)."""
 
 
+class SyncCancelled(Exception):
+    """cancel() was called; what was already applied stays, the rest waits for the next sync."""
+
+
 @dataclass
 class SyncContext:
     store: Store
     transport: Transport
     on_progress: Callable[[Progress], None] | None = None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    server_change_seq: int | None = None  # the server's newest change number, from /health
+    apply_chunk: int = APPLY_CHUNK  # rows per write transaction when applying pulled data
+    _base_bytes: int = 0
+    _base_sent: int = 0
 
-    def report(self, phase: str, done: int = 0, total: int | None = None, *, bytes_done: int | None = None,
-               bytes_total: int | None = None, message: str = "") -> None:
+    def start_run(self) -> None:
+        self._base_bytes = self.wire_bytes_total()
+        self._base_sent = self.transport.bytes_sent
+        self.server_change_seq = None
+
+    def run_bytes_sent(self) -> int:
+        return self.transport.bytes_sent - self._base_sent
+
+    def wire_bytes_total(self) -> int:
+        return self.transport.bytes_sent + self.transport.bytes_received
+
+    def run_bytes(self) -> int:
+        """Bytes on the wire since this run began."""
+        return self.wire_bytes_total() - self._base_bytes
+
+    def check_cancelled(self) -> None:
+        if self.cancelled.is_set():
+            raise SyncCancelled("同步已取消 (sync cancelled)")
+
+    def report(self, phase: str, done: int = 0, total: int | None = None, *,
+               bytes_total: int | None = None, message: str = "", seconds: float | None = None) -> None:
         if self.on_progress is None:
             return
-        if bytes_done is None:
-            bytes_done = self.transport.bytes_sent + self.transport.bytes_received
-        self.on_progress(Progress(phase, done, total, bytes_done, bytes_total, message))
+        done_bytes = self.run_bytes()
+        if bytes_total is not None:
+            bytes_total = max(bytes_total, done_bytes)
+        self.on_progress(Progress(phase, done, total, done_bytes, bytes_total, message, seconds))
 
 
 class SyncEngine:
@@ -97,8 +144,9 @@ class SyncEngine:
         self.ctx = SyncContext(store, transport, on_progress)
         self.retry = retry or RetryPolicy()
         self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._sleep = sleep or self._stop.wait
+        self._wake = threading.Event()  # the background loop: sync now
+        self._nudge = threading.Event()  # a back-off wait: stop waiting
+        self._sleep = sleep or self._nudge.wait
         self._thread: threading.Thread | None = None
         self._run_lock = threading.Lock()
         self.last_error: Exception | None = None
@@ -116,7 +164,11 @@ class SyncEngine:
             raise SyncBlocked("应用版本过旧，请更新后再同步 (please update the app)")
         report = SyncReport()
         started = time.monotonic()
+        ctx = self.ctx
+        ctx.cancelled.clear()
+        ctx.start_run()
         try:
+            self._phase("pull", self._connect, report)
             report.pulled = self._phase("pull", pull.run, report)
             first = self._phase("push", push.run, report)
             report.photos_uploaded = self._phase("photos", photos.run, report)
@@ -128,11 +180,17 @@ class SyncEngine:
                 report.pulled += self._phase("pull", pull.run, report)
         except PleaseUpdate as exc:
             self.store.set_meta("blocked_schema", SCHEMA_VERSION)
-            self.ctx.report("failed", message=exc.message)
+            ctx.report("failed", message=failure_message(exc))
             raise SyncBlocked(exc.message) from exc
         except DeviceRevoked as exc:
-            self.ctx.report("failed", message=exc.message)
+            ctx.report("failed", message=failure_message(exc))
             wipe(self.store)
+            raise
+        except SyncCancelled as exc:
+            ctx.report("cancelled", message=str(exc))
+            raise
+        except Exception as exc:
+            ctx.report("failed", message=failure_message(exc))
             raise
         for outcome in (first, second):
             report.pushed.accepted += outcome.accepted
@@ -141,28 +199,44 @@ class SyncEngine:
             report.pushed.messages += outcome.messages
         report.pushed.deferred = second.deferred
         report.seconds = time.monotonic() - started
-        report.bytes_sent = self.transport.bytes_sent
-        report.bytes_received = self.transport.bytes_received
+        report.bytes_sent = ctx.run_bytes_sent()
+        report.bytes_received = ctx.run_bytes() - report.bytes_sent
         self.store.set_meta("last_sync_at", now_wire())
         self.last_report = report
-        self.ctx.report("done", 1, 1)
+        ctx.report("done", 1, 1, message="同步完成 (synced)")
         return report
+
+    def _connect(self, ctx: SyncContext) -> None:
+        """One cheap request first: no server is known in one connect timeout, and the server's
+        newest change number gives the pull its total."""
+        health = ctx.transport.health()
+        seq = health.get("change_seq") if isinstance(health, dict) else None
+        ctx.server_change_seq = int(seq) if isinstance(seq, int) else None
 
     def _phase(self, name: str, step: Callable[[SyncContext], Any], report: SyncReport) -> Any:
         attempt = 0
         while True:
+            self.ctx.check_cancelled()
             try:
                 self.ctx.report(name)
                 return step(self.ctx)
             except TransientError as exc:
                 attempt += 1
-                if attempt >= self.retry.attempts or self._stop.is_set():
+                limit = self.retry.offline_attempts if isinstance(exc, Offline) else self.retry.attempts
+                if attempt >= limit or self._stop.is_set():
                     raise
                 report.retries += 1
                 delay = self.retry.delay(attempt, exc.retry_after)
                 log.info("sync %s failed (%s); retry %d in %.1fs", name, exc.message, attempt, delay)
-                self.ctx.report("waiting", attempt, self.retry.attempts, message=f"{name}: {exc.message}")
+                self.ctx.report("waiting", attempt, limit, seconds=delay,
+                                message=f"{failure_message(exc)}：{delay:.0f} 秒后重试 (retrying)")
+                self._nudge.clear()
                 self._sleep(delay)
+
+    def cancel(self) -> None:
+        """Stop the current run at its next step (a chunk, a page, a photo, a back-off wait)."""
+        self.ctx.cancelled.set()
+        self._nudge.set()
 
     # -- in the background --------------------------------------------------------------------
     def start(self, interval: float = 300.0) -> None:
@@ -174,11 +248,15 @@ class SyncEngine:
         self._thread.start()
 
     def trigger(self) -> None:
+        """Sync now: wakes the background loop, or cuts short the back-off wait of a running sync."""
         self._wake.set()
+        self._nudge.set()
 
     def stop(self, timeout: float | None = 10.0) -> None:
         self._stop.set()
+        self.ctx.cancelled.set()
         self._wake.set()
+        self._nudge.set()
         if self._thread:
             self._thread.join(timeout)
 
@@ -190,6 +268,8 @@ class SyncEngine:
             except (SyncBlocked, DeviceRevoked) as exc:
                 self.last_error = exc
                 return
+            except SyncCancelled:
+                self.last_error = None
             except Exception as exc:  # noqa: BLE001 - the worker must outlive any one failure
                 log.exception("sync failed")
                 self.last_error = exc
@@ -211,3 +291,34 @@ def wipe(store: Store) -> None:
     store.forget_clock()
     store.conn.execute("VACUUM")
     shutil.rmtree(store.photo_dir, ignore_errors=True)
+
+
+def failure_message(exc: BaseException) -> str:
+    """The one line (Chinese first) a person sees for why a sync did not finish."""
+    if isinstance(exc, Offline):
+        return "离线：无法连接服务器，请检查网络 (offline: cannot reach the server)"
+    if isinstance(exc, DeviceRevoked):
+        return "此平板已被停用，本机数据已清除，请重新配对 (this tablet was revoked; its data was wiped)"
+    if isinstance(exc, PleaseUpdate | SyncBlocked):
+        return "应用版本过旧，请更新后再同步，数据都在本机 (please update the app; your data is kept)"
+    if isinstance(exc, Unauthorized):
+        return "登录已失效，请重新配对 (the device token was refused: pair again)"
+    if isinstance(exc, SyncCancelled):
+        return "同步已取消 (sync cancelled)"
+    if isinstance(exc, TransientError):
+        if exc.status and exc.status >= 500:
+            return f"服务器暂时不可用，稍后自动重试 (server error {exc.status})"
+        return f"网络不稳定，连接中断 (the connection broke): {exc.message}"
+    if isinstance(exc, RequestRefused):
+        if exc.status == 404 and exc.code == "http_404":
+            return "该地址不是巡查服务器：可能需要先登录无线网络，或地址有误 (not the Xuncha server)"
+        return f"服务器拒绝了请求 (refused): {exc.message}"
+    if isinstance(exc, SyncError):
+        return exc.message
+    if isinstance(exc, IncompleteStream):
+        return "基础数据下载不完整，下次同步会重新下载 (bootstrap incomplete; it will be fetched again)"
+    if isinstance(exc, StoreBusy):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"本机存储出错 (storage error): {exc.strerror or exc}"
+    return f"同步失败 (sync failed): {type(exc).__name__}"

@@ -1,5 +1,6 @@
 """Photo phase: upload this tablet's photos, resuming from the offset the server reports, and
-fetch the original photos of findings the inspector must revisit.
+fetch the photos of findings the inspector must revisit (the original evidence and the
+company's after-photos).
 
 A photo is marked uploaded only after the server says it has every byte and has checked them;
 the offset comes from the server each time, so a kill mid-upload resumes where the server's
@@ -11,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from mobile.photos.pipeline import _write_atomic
+from mobile.photos.pipeline import PhotoError, _write_atomic, write_thumbnail
 from mobile.sync.transport import RequestRefused
 
 if TYPE_CHECKING:
@@ -24,10 +25,12 @@ def run(ctx: SyncContext, chunk_size: int = CHUNK) -> int:
     """Upload every waiting photo; returns how many were completed."""
     store = ctx.store
     waiting = store.photos.waiting()
-    total_bytes = sum(p.size for p in waiting)
-    sent_bytes = 0
+    # The bar's total: what is on the wire already plus the photo bytes still to go.
+    bytes_total = ctx.run_bytes() + sum(p.size for p in waiting)
     completed = 0
+    message = "正在上传照片 (uploading photos)"
     for n, photo in enumerate(waiting, 1):
+        ctx.check_cancelled()
         try:
             data = photo.path.read_bytes()
         except FileNotFoundError:
@@ -35,9 +38,8 @@ def run(ctx: SyncContext, chunk_size: int = CHUNK) -> int:
                 store.photos.mark_failed(photo.sha256, "照片文件丢失 (photo file missing)")
             continue
         try:
-            _upload(ctx, photo.sha256, data, chunk_size,
-                    lambda offset, n=n, base=sent_bytes: ctx.report(
-                        "photos", n - 1, len(waiting), bytes_done=base + offset, bytes_total=total_bytes))
+            _upload(ctx, photo.sha256, data, chunk_size, lambda _offset, n=n: ctx.report(
+                "photos", n - 1, len(waiting), bytes_total=bytes_total, message=message))
         except RequestRefused as exc:
             # The server refuses these bytes for good (not an image, too large): keep the file,
             # show the reason; the links to it stay in the outbox.
@@ -46,9 +48,8 @@ def run(ctx: SyncContext, chunk_size: int = CHUNK) -> int:
             continue
         with store.transaction():
             store.photos.mark_uploaded(photo.sha256)
-        sent_bytes += len(data)
         completed += 1
-        ctx.report("photos", n, len(waiting), bytes_done=sent_bytes, bytes_total=total_bytes)
+        ctx.report("photos", n, len(waiting), bytes_total=bytes_total, message=message)
     fetch_revisit_photos(ctx)
     return completed
 
@@ -67,23 +68,34 @@ def _upload(ctx: SyncContext, sha256: str, data: bytes, chunk_size: int, progres
 
 
 def fetch_revisit_photos(ctx: SyncContext) -> int:
-    """Download the evidence photos of findings with a pending revisit, so the inspector can
-    compare on site without a network."""
+    """Download, for every pending revisit, the finding's original photos and the company's
+    after-photos (with a thumbnail each), so the inspector compares on site without a network.
+    Each download is checked against its SHA-256; the network read happens before the short
+    transaction that registers the file."""
     from mobile.findings import pending_revisits
 
     store = ctx.store
-    fetched = 0
+    wanted: list[str] = []
     for view in pending_revisits(store):
-        for link in view.evidence:
+        for link in (*view.evidence, *view.company_photos):
             sha = link.get("photo_sha256")
-            if not sha or store.photos.get(sha) is not None:
-                continue
-            data = ctx.transport.download_photo(sha)
-            if hashlib.sha256(data).hexdigest() != sha:
-                continue  # a damaged download is fetched again next time
-            path = store.photo_dir / sha[:2] / f"{sha}.jpg"
-            _write_atomic(path, data)
-            with store.transaction():
-                store.photos.add(sha, path, None, len(data), None, None, state="remote")
-            fetched += 1
+            if sha and sha not in wanted and store.photos.get(sha) is None:
+                wanted.append(sha)
+    fetched = 0
+    for n, sha in enumerate(wanted, 1):
+        ctx.check_cancelled()
+        data = ctx.transport.download_photo(sha)
+        if hashlib.sha256(data).hexdigest() != sha:
+            continue  # a damaged download is fetched again next time
+        path = store.photo_dir / sha[:2] / f"{sha}.jpg"
+        thumb = store.photo_dir / "thumbs" / sha[:2] / f"{sha}.jpg"
+        try:
+            width, height = write_thumbnail(data, thumb)
+        except PhotoError:
+            thumb, width, height = None, None, None  # the bytes are kept; the screen shows no preview
+        _write_atomic(path, data)
+        with store.transaction():
+            store.photos.add(sha, path, thumb, len(data), width, height, state="remote")
+        fetched += 1
+        ctx.report("photos", n, len(wanted), message="正在下载回头看照片 (fetching revisit photos)")
     return fetched

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 import requests
+import urllib3
 
 from shared_schema import SCHEMA_VERSION
 
@@ -40,6 +41,13 @@ class TransientError(SyncError):
     code = "transient"
 
 
+class Offline(TransientError):
+    """No connection could be made at all (refused, unreachable, connect timeout): the engine
+    gives up at once instead of backing off for half a minute; the next trigger tries again."""
+
+    code = "offline"
+
+
 class PleaseUpdate(SyncError):
     code = "please_update"
 
@@ -61,6 +69,7 @@ class Transport(Protocol):
     bytes_received: int
 
     def pair(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+    def health(self) -> dict[str, Any]: ...
     def pull(self, cursor: int, limit: int) -> dict[str, Any]: ...
     def bootstrap(self) -> Iterator[dict[str, Any]]: ...
     def push(self, body: dict[str, Any]) -> dict[str, Any]: ...
@@ -69,17 +78,35 @@ class Transport(Protocol):
     def download_photo(self, sha256: str) -> bytes: ...
 
 
+OFFLINE_MESSAGE = "无法连接服务器，请检查网络 (cannot reach the server)"
+
+
+def _no_connection(exc: requests.RequestException) -> bool:
+    """True when no TCP connection was made (as opposed to one that broke on the way)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 class HttpTransport:
-    """The sync API over HTTP with requests. `timeout` is (connect, read) seconds."""
+    """The sync API over HTTP with requests. `timeout` is (connect, read) seconds: a server that
+    is not there is known after the connect timeout, a slow link gets the read timeout."""
 
     def __init__(self, base_url: str, token: str | None = None,
-                 timeout: tuple[float, float] = (5.0, 30.0), session: requests.Session | None = None) -> None:
+                 timeout: tuple[float, float] = (3.0, 30.0), session: requests.Session | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self.session = session or requests.Session()
         self.bytes_sent = 0
         self.bytes_received = 0
+
+    def close(self) -> None:
+        """Close the pooled connections (the app does this when it stops or unpairs)."""
+        self.session.close()
 
     # -- plumbing -----------------------------------------------------------------------------
     def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -103,6 +130,8 @@ class HttpTransport:
                 headers=self._headers(extra), timeout=self.timeout, stream=stream,
             )
         except requests.RequestException as exc:
+            if _no_connection(exc):
+                raise Offline(OFFLINE_MESSAGE) from None
             raise TransientError(f"网络错误 (network error): {type(exc).__name__}: {exc}") from None
         self.bytes_sent += len(body or b"")
         if response.status_code >= 400:
@@ -146,6 +175,10 @@ class HttpTransport:
     # -- the API ------------------------------------------------------------------------------
     def pair(self, payload: dict[str, Any]) -> dict[str, Any]:
         return self._json(self._request("POST", "/api/v1/devices/pair", json_body=payload))
+
+    def health(self) -> dict[str, Any]:
+        """The server's health answer ({status, change_seq}); cheap, and the first request of a sync."""
+        return self._json(self._request("GET", "/api/v1/health"))
 
     def pull(self, cursor: int, limit: int) -> dict[str, Any]:
         return self._json(self._request("GET", "/api/v1/sync/pull",
