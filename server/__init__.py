@@ -60,6 +60,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     install_security_headers(app)
 
     app.register_blueprint(api_bp)
+    from server.access_log import install_access_log
+
+    install_access_log(app)
     from server.web import init_web
 
     init_web(app)

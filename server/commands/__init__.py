@@ -9,3 +9,7 @@ def register_all(app: Flask) -> None:
     for group in (checklist.checklist, city.city, demo.demo, devices.device, jobs.jobs, ledger.ledger,
                   serve.serve):
         app.cli.add_command(group)
+    from server.commands import users
+
+    for group in (users.user, users.office):  # accounts, and the office's frame on a new server
+        app.cli.add_command(group)

@@ -45,6 +45,10 @@ def serve(host: str, port: int, threads: int, jobs: bool) -> None:
 
     from waitress import create_server
 
+    from server.access_log import print_access_log
+
+    print_access_log()
+
     server = create_server(app, host=host, port=port, threads=threads, ident="xuncha")
     url = f"http://{_url_host(server.effective_host)}:{server.effective_port}/"
     click.echo(f"巡查 Xuncha 服务已启动 (serving): {url}")

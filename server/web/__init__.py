@@ -25,9 +25,11 @@ def init_web(app: Flask) -> None:
 
 
 from server.web import (  # noqa: E402,F401
+    account,
     auth,
     company,
     devices,
+    errors,
     inbox,
     ledger,
     overview,
@@ -35,4 +37,6 @@ from server.web import (  # noqa: E402,F401
     photos,
     problems,
     rectification_admin,
+    register,
+    users_admin,
 )

@@ -6,15 +6,15 @@ import hmac
 import uuid
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from server.domain.accounts import end_sessions, verify_password
+from server.domain.accounts import end_sessions
 from server.domain.models import Role, User
+from server.domain.registry.login import LoginRefused, attempt_login
 from server.extensions import db
 from server.ratelimit import limiter_for
 from server.web import bp, login_manager
@@ -70,14 +70,17 @@ def login():
         error = "登录尝试过于频繁，请稍后再试 (too many attempts, try again later)"
         return render_template("web/login.html", form=form, error=error), 429
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
-        if user is not None and user.active and verify_password(user, form.password.data):
+        try:
+            user = attempt_login(form.username.data, form.password.data, now=now())
+        except LoginRefused as exc:
+            db.session.commit()  # the failure count and a lockout are kept
+            error = str(exc)
+        else:
             login_user(SessionUser(user))
-            user.last_login_at = now()
             db.session.commit()
+            if user.must_change_password:
+                return redirect(url_for("web.change_password"))
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
-        # The same words whether the user exists or not.
-        error = "用户名或密码错误 (wrong username or password)"
     elif request.method == "POST" and form.errors:
         error = "请重新提交表单 (please submit the form again)"
     return render_template("web/login.html", form=form, error=error), 401 if error else 200

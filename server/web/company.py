@@ -59,7 +59,7 @@ def report_fix(finding_id: str):
                 raise TransitionRefused("invalid_input", "请上传至少一张整改后照片 (add at least one photo)")
             if len(files) > MAX_PHOTOS:
                 raise TransitionRefused("invalid_input", f"最多上传 {MAX_PHOTOS} 张照片")
-            shas = [_store_photo(f) for f in files]
+            shas = [store_photo(f) for f in files]
             rectification = report_rectification(finding, me(), now=now(), note=note)
             attach_after_photos(rectification, shas, me())
         except TransitionRefused as exc:
@@ -72,7 +72,7 @@ def report_fix(finding_id: str):
                            can_report=finding.status in TRANSITIONS["report_rectified"].sources)
 
 
-def _store_photo(upload: FileStorage) -> str:
+def store_photo(upload: FileStorage) -> str:
     """Check and keep one uploaded photo through the photo service; returns its SHA-256."""
     from server.domain.photos import PhotoLimits, PhotoRejected, add_photo
     from server.storage import get_photo_store

@@ -33,14 +33,20 @@ from server.domain.rectification import (
     eligible_inspectors,
     issue_notice,
     notice_findings,
-    record_revisit_result,
 )
-from server.domain.rectification.access import can_see_estate, can_see_notice, estates_in_scope
+from server.domain.rectification.access import (
+    can_see_estate,
+    can_see_notice,
+    estates_in_scope,
+    link_finding_id,
+)
+from server.domain.rectification.closeout import record_revisit_with_evidence, require_evidence
 from server.domain.rectification.deadlines import DAY_KIND_LABELS, DayKind, default_days, local_date
 from server.domain.rectification.escalations import ESCALATION_LABELS, next_rung
 from server.domain.rectification.notices import notice_deadlines
 from server.domain.rectification.revisits import pending_revisits
 from server.domain.rectification.settings import setting
+from server.domain.registry.estates import notice_blocker
 from server.extensions import db
 from server.web import bp
 from server.web.helpers import CsrfForm, get_or_404, me, now, refuse, roles_required
@@ -57,13 +63,8 @@ def photo_map(findings: list[Finding]) -> dict[uuid.UUID, dict[str, list[str]]]:
     if not findings:
         return result
     ids = list(result)
-    # A tablet links a photo to exactly one record: the finding, the company's report, or the
-    # revisit; all three belong on the finding's before/after rows.
-    rect_finding = sa.select(Rectification.finding_id).where(
-        Rectification.id == PhotoLink.rectification_id).scalar_subquery()
-    revisit_finding = sa.select(Revisit.finding_id).where(
-        Revisit.id == PhotoLink.revisit_id).scalar_subquery()
-    owner = sa.func.coalesce(PhotoLink.finding_id, rect_finding, revisit_finding)
+    # The finding, the company's report and the revisit all belong on the finding's rows.
+    owner = link_finding_id()
     rows = db.session.execute(
         sa.select(owner, PhotoLink.role, PhotoLink.photo_sha256)
         .where(PhotoLink.deleted_at.is_(None), sa.or_(
@@ -143,7 +144,8 @@ def estate(estate_id: str):
     return render_template("web/estate.html", estate=estate, findings=findings, photos=photo_map(findings),
                            issuable=issuable, defaults=defaults, notices=notices, form=CsrfForm(),
                            can_issue=me().role in OFFICE, default_kind=setting("DEADLINE_DAY_KIND"),
-                           day_kinds=list(DayKind), escalations=escalation_choices(findings))
+                           day_kinds=list(DayKind), escalations=escalation_choices(findings),
+                           issue_blocker=notice_blocker(estate, findings))
 
 
 @bp.post("/estates/<estate_id>/notices")
@@ -230,6 +232,7 @@ def notice(notice_id: str):
 
 def _people(rects, revisits, escalations=(), notice: Notice | None = None) -> list[User]:
     ids = ({r.reported_by_id for r in rects} | {v.inspector_id for v in revisits}
+           | {v.done_by_id for v in revisits}
            | {e.decided_by_id for e in escalations})
     if notice is not None:
         ids.add(notice.cancelled_by_id)
@@ -281,10 +284,17 @@ def revisit_result(revisit_id: str):
     if not CsrfForm().validate_on_submit():
         abort(400, "CSRF token missing or invalid")
     raw_due = request.form.get("new_due_on", "").strip()
+    note = request.form.get("note", "").strip()[:2000]
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    confirmed = request.form.get("confirm") == "yes"
+    from server.web.company import store_photo  # company.py imports this module
+
     try:
-        record_revisit_result(revisit, me(), request.form.get("result", ""), now=now(),
-                              note=request.form.get("note", "").strip()[:2000],
-                              new_due_on=date.fromisoformat(raw_due) if raw_due else None)
+        # Checked before any photo is stored: a refused close-out keeps nothing.
+        require_evidence(note, len(files), confirmed)
+        record_revisit_with_evidence(revisit, me(), request.form.get("result", ""), now=now(), note=note,
+                                     photo_sha256s=[store_photo(f) for f in files], confirmed=confirmed,
+                                     new_due_on=date.fromisoformat(raw_due) if raw_due else None)
     except ValueError as exc:
         refuse(exc)
         return redirect(url_for("web.revisits"))

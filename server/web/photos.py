@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, request, send_file
 from flask_login import login_required
 
-from server.domain.models import Finding, Notice, Photo, PhotoLink, Role, User
+from server.domain.models import Photo, Role
+from server.domain.rectification.access import company_may_see_photo
 from server.extensions import db
 from server.web import bp
 from server.web.helpers import me
-
-
-def company_may_see(user: User, sha256: str) -> bool:
-    """A company sees the photos of findings listed on its own notices (before and after)."""
-    linked = (sa.select(PhotoLink.id)
-              .join(Finding, Finding.id == PhotoLink.finding_id)
-              .join(Notice, Notice.id == Finding.notice_id)
-              .where(PhotoLink.photo_sha256 == sha256, PhotoLink.deleted_at.is_(None),
-                     Notice.company_id == user.company_id, Notice.office_id == user.office_id))
-    return bool(db.session.scalar(sa.select(sa.exists(linked))))
 
 
 @bp.get("/photos/<sha256>")
@@ -35,7 +25,8 @@ def photo(sha256: str):
     row = db.session.get(Photo, sha256)
     if row is None or not row.stored:
         abort(404)
-    allowed = photo_visible_to(user, sha256) or (user.role == Role.COMPANY and company_may_see(user, sha256))
+    company = user.role == Role.COMPANY
+    allowed = photo_visible_to(user, sha256) or (company and company_may_see_photo(user, sha256))
     if not allowed:
         abort(404)
     variant = Variant.THUMB if request.args.get("size") == "thumb" else Variant.ORIGINAL

@@ -51,3 +51,26 @@ def estates_in_scope(user: User) -> sa.Select:
         return query
     prefix = region_prefix(user)
     return query if prefix is None else query.where(Estate.region_code.startswith(prefix))
+
+
+def link_finding_id() -> sa.ColumnElement:
+    """The finding a photo link belongs to, whichever record it hangs on: the finding itself,
+    a company's report about it, or a revisit of it (a tablet links a photo to one of them)."""
+    from server.domain.models import PhotoLink, Rectification, Revisit
+
+    by_report = sa.select(Rectification.finding_id).where(
+        Rectification.id == PhotoLink.rectification_id).scalar_subquery()
+    by_revisit = sa.select(Revisit.finding_id).where(Revisit.id == PhotoLink.revisit_id).scalar_subquery()
+    return sa.func.coalesce(PhotoLink.finding_id, by_report, by_revisit)
+
+
+def company_may_see_photo(user: User, sha256: str) -> bool:
+    """A company (or responsible unit) sees every photo of the findings on its own notices:
+    the inspector's, its own reports' and the revisits'."""
+    from server.domain.models import Finding, PhotoLink
+
+    own_findings = (sa.select(Finding.id).join(Notice, Notice.id == Finding.notice_id)
+                    .where(Notice.company_id == user.company_id, Notice.office_id == user.office_id))
+    linked = sa.select(PhotoLink.id).where(PhotoLink.photo_sha256 == sha256, PhotoLink.deleted_at.is_(None),
+                                           link_finding_id().in_(own_findings))
+    return user.company_id is not None and bool(db.session.scalar(sa.select(sa.exists(linked))))

@@ -35,6 +35,7 @@ from server.domain.rectification.deadlines import (
 )
 from server.domain.rectification.reasons import required_reason
 from server.domain.rectification.reminders import cancel_reminders, plan_reminders
+from server.domain.registry.estates import no_addressee_reason
 from server.extensions import db
 
 
@@ -76,8 +77,9 @@ def issue_notice(
         raise TransitionRefused("forbidden", "只有科室负责人或管理员可以下发整改通知书")
     if not can_see_estate(actor, estate):
         raise TransitionRefused("forbidden", "无权处理该小区 (estate outside your scope)")
-    if estate.company_id is None:
-        raise TransitionRefused("no_company", f"「{estate.name}」没有物业服务企业，不能下发整改通知书")
+    nobody = no_addressee_reason(estate)
+    if nobody:
+        raise TransitionRefused("no_company", f"不能下发整改通知书：{nobody}")
     if not findings:
         raise TransitionRefused("invalid_input", "请至少选择一个问题 (choose at least one finding)")
     issuable = TRANSITIONS["issue_notice"].sources

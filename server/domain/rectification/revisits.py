@@ -194,6 +194,7 @@ def record_revisit_result(
     revisit.result = result
     revisit.done_at = when
     revisit.note = note or revisit.note
+    revisit.done_by_id = actor.id
     if revisit.inspector_id is None:
         revisit.inspector_id = actor.id
     record_audit(actor, "record_revisit_result", revisit,
