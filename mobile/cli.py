@@ -17,9 +17,11 @@ import json
 import logging
 import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from mobile import reads
 from mobile.checklist import Checklist, ChecklistError
 from mobile.device import AlreadyPaired, http_transport, pair
 from mobile.fieldday import record_day
@@ -28,14 +30,24 @@ from mobile.findings import (
     close_on_site,
     complete_revisit,
     open_findings,
-    pending_revisits,
+    photo_file,
     record_finding,
     revisit_view,
 )
+from mobile.labels import (
+    DUE_NAMES,
+    RESULT_NAMES,
+    REVISIT_RESULT_NAMES,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    name_of,
+)
 from mobile.photos import PhotoError, process_photo
-from mobile.store import ImmutableField, InvalidRecord, NotPaired, Store
+from mobile.pruning import storage_used
+from mobile.store import ImmutableField, InvalidRecord, NotPaired, Store, StoreBusy
 from mobile.sync.engine import Progress, RetryPolicy, SyncBlocked, SyncEngine, wipe
 from mobile.sync.transport import DeviceRevoked, HttpTransport, SyncError, TransientError
+from mobile.timeutil import due_state, local_text
 
 DEFAULT_HOME = os.path.expanduser("~/.xuncha-tablet")
 
@@ -87,32 +99,36 @@ def cmd_pair(store: Store, args) -> None:
 
 
 def status_of(store: Store) -> dict[str, Any]:
+    """What `status` prints: the status bar's counts (reads.status_summary) and a few totals."""
+    summary = reads.status_summary(store)
     return {
-        "paired": store.is_paired,
+        **asdict(summary),
         "device_id": store.get_meta("device_id"),
-        "user": store.get_meta("username"),
-        "server": store.get_meta("server_url"),
         "cursor": int(store.get_meta("cursor") or 0),
-        "last_sync_at": store.get_meta("last_sync_at"),
-        "blocked": bool(store.get_meta("blocked_schema")),
-        "records": store.records.count(),
-        "outbox": store.outbox.count(),
         "outbox_by_kind": store.outbox.counts_by_kind(),
-        "photos_waiting": store.photos.count("local"),
-        "photos_waiting_bytes": store.photos.waiting_bytes(),
-        "rejected": [{"kind": r.kind, "id": r.id, "code": r.reject_code, "message": r.reject_message}
-                     for r in store.records.not_synced() if r.sync_state == "rejected"],
+        "rejected_items": [asdict(item) for item in reads.rejected_items(store)],
         "estates": store.records.count("estate"),
         "inspections": store.records.count("inspection"),
         "findings": store.records.count("finding"),
-        "revisits_pending": len(pending_revisits(store)) if store.is_paired else 0,
+        "storage_bytes": storage_used(store),
     }
 
 
 def cmd_status(store: Store, args) -> None:
     status = status_of(store)
-    lines = [f"{k}: {v}" for k, v in status.items() if k != "rejected"]
-    lines += [f"  ✗ {r['kind']} {r['id']}: {r['message']}" for r in status["rejected"]]
+    last = local_text(status["last_sync_at"]) or "从未 (never)"
+    lines = [
+        f"配对 (paired): {'是 yes' if status['paired'] else '否 no'}  用户 {status['username'] or '—'}"
+        f"  服务器 {status['server_url'] or '—'}",
+        f"上次同步 (last sync): {last}" + ("  ⚠ 需要更新应用 (update needed)" if status["blocked"] else ""),
+        f"待发送 (waiting): {status['pending_records']} 条记录, {status['pending_photos']} 张照片"
+        f" ({status['pending_photo_bytes'] // 1024} KB)",
+        f"被拒绝 (refused): {status['rejected']} 条记录, {status['failed_photos']} 张照片",
+        f"回头看 (revisits) 今天到期或逾期: {status['revisits_due']}, 未读 {status['unread']}",
+        f"本机 (on this tablet): {status['estates']} 个小区, {status['inspections']} 次检查,"
+        f" {status['findings']} 个问题, 占用 {status['storage_bytes'] / 1e6:.1f} MB",
+    ]
+    lines += [f"  ✗ {item['label']}: {item['reason']}" for item in status["rejected_items"]]
     _out(args, status, "\n".join(lines))
 
 
@@ -138,6 +154,11 @@ def cmd_sync(store: Store, args) -> None:
 
 
 def cmd_list(store: Store, args) -> None:
+    if args.command == "estates" and getattr(args, "text", None):
+        hits = reads.search_estates(store, args.text, limit=args.limit)
+        _out(args, [asdict(h) for h in hits], "\n".join(
+            f"{h.id}  {h.name}  {h.address}  {h.company_name}  待处理问题 {h.open_findings}" for h in hits))
+        return
     kind = {"estates": "estate", "templates": "checklist_template"}[args.command]
     rows = [{"id": r.id, **{k: r.get(k) for k in ("name", "version", "family", "address") if k in r.data}}
             for r in store.records.all(kind)]
@@ -149,10 +170,41 @@ def _inspection_summary(checklist: Checklist) -> dict[str, Any]:
     score, applicable = checklist.score()
     inspection = checklist.inspection
     return {"id": checklist.inspection_id, "estate_id": checklist.estate_id,
-            "status": inspection.get("status"),
+            "status": inspection.get("status"), "started_at": inspection.get("started_at"),
             "answered": progress.answered, "total": progress.total, "missing_photos": progress.missing_photos,
-            "unanswered": progress.unanswered[:50], "score": str(score), "applicable_points": str(applicable),
+            "unanswered": progress.unanswered, "score": str(score), "applicable_points": str(applicable),
             "findings": len(checklist.findings()), "sync_state": inspection.sync_state}
+
+
+def _inspection_text(store: Store, checklist: Checklist, summary: dict[str, Any]) -> str:
+    """The whole checklist as a person reads it: sections, every item with its text and answer."""
+    estate = store.records.get("estate", checklist.estate_id)
+    lines = [
+        f"检查 {summary['id']} · {estate.get('name', '') if estate else ''} · "
+        f"{name_of(STATUS_NAMES, summary['status'])}",
+        f"开始 (started) {local_text(summary['started_at']) or '—'}"
+        f" · 已检查 {summary['answered']}/{summary['total']}"
+        f" · 得分 (score) {summary['score']}（适用分值 {summary['applicable_points']}）"
+        f" · 问题 {summary['findings']}",
+    ]
+    if summary["missing_photos"]:
+        lines.append(f"需要照片 (photo needed): {', '.join(summary['missing_photos'])}")
+    section = None
+    for state in checklist.states():
+        if state.section.id != section:
+            section = state.section.id
+            lines.append(f"【{state.section.get('position', '')}】{state.section.get('title', '')}")
+        item = state.item
+        mark = name_of(RESULT_NAMES, state.result) if state.result else "未检查 unanswered"
+        extras = [f"{item.get('points', 0)} 分"]
+        if state.photos:
+            extras.append(f"照片 {state.photos}")
+        if state.needs_photo:
+            extras.append("⚠ 需要照片")
+        if state.answer and state.answer.get("note"):
+            extras.append(f"备注: {state.answer.get('note')}")
+        lines.append(f"  {item.get('code', '')} [{mark}] {item.get('text', '')}  （{'，'.join(extras)}）")
+    return "\n".join(lines)
 
 
 def cmd_inspect(store: Store, args) -> None:
@@ -160,7 +212,10 @@ def cmd_inspect(store: Store, args) -> None:
     if action == "list":
         rows = [{"id": r.id, "estate_id": r.get("estate_id"), "status": r.get("status"),
                  "started_at": r.get("started_at")} for r in store.records.all("inspection")]
-        _out(args, rows, "\n".join(f"{r['id']}  {r['status']}  {r['started_at']}" for r in rows))
+        names = {e.id: e.get("name", "") for e in store.records.all("estate")} if rows else {}
+        _out(args, rows, "\n".join(
+            f"{r['id']}  {names.get(r['estate_id'], '')}  {name_of(STATUS_NAMES, r['status'])}"
+            f"  {local_text(r['started_at'])}" for r in rows))
         return
     if action == "start":
         estate = _estate(store, args.estate)
@@ -178,7 +233,7 @@ def cmd_inspect(store: Store, args) -> None:
         _out(args, {"item": state.item.get("code"), "result": state.result, "photos": state.photos,
                     "needs_photo": state.needs_photo,
                     "finding_id": state.finding.id if state.finding else None},
-             f"{state.item.get('code')} → {state.result}"
+             f"{state.item.get('code')} {state.item.get('text', '')} → {name_of(RESULT_NAMES, state.result)}"
              + ("  (需要照片 needs a photo)" if state.needs_photo else ""))
     elif action == "photo":
         estate = store.records.get("estate", checklist.estate_id)
@@ -187,7 +242,12 @@ def cmd_inspect(store: Store, args) -> None:
             _out(args, {"photo_link": link.id, "sha256": photo.sha256}, photo.sha256)
     elif action == "show":
         summary = _inspection_summary(checklist)
-        _out(args, summary, "\n".join(f"{k}: {v}" for k, v in summary.items()))
+        summary["items"] = [
+            {"code": st.item.get("code"), "text": st.item.get("text"), "section": st.section.get("title"),
+             "points": st.item.get("points"), "result": st.result,
+             "note": st.answer.get("note") if st.answer else None, "photos": st.photos,
+             "needs_photo": st.needs_photo} for st in checklist.states()]
+        _out(args, summary, _inspection_text(store, checklist, summary))
     elif action == "finish":
         checklist.finish()
         summary = _inspection_summary(checklist)
@@ -206,33 +266,78 @@ def cmd_finding(store: Store, args) -> None:
         _out(args, {"id": action.id}, action.id)
     elif args.action == "list":
         rows = [{"id": f.id, "category": f.get("category"), "status": f.get("status", "open"),
-                 "location": f.get("location"), "sync_state": f.sync_state} for f in open_findings(store)]
-        _out(args, rows, "\n".join(f"{r['id']}  {r['category']}  {r['status']}" for r in rows))
+                 "location": f.get("location"), "due_at": f.get("due_at"), "sync_state": f.sync_state}
+                for f in open_findings(store)]
+        _out(args, rows, "\n".join(
+            f"{r['id']}  {r['category']}  {name_of(STATUS_NAMES, r['status'])}"
+            f"  期限 {local_text(r['due_at'])}" for r in rows))
 
 
 def cmd_revisit(store: Store, args) -> None:
     if args.action == "list":
-        rows = [{"id": v.revisit.id, "finding_id": v.revisit.get("finding_id"),
-                 "due_at": v.revisit.get("due_at"),
-                 "category": v.finding.get("category") if v.finding else None,
-                 "estate": v.estate.get("name") if v.estate else None} for v in pending_revisits(store)]
-        _out(args, rows, "\n".join(f"{r['id']}  {r['estate']}  {r['category']}  {r['due_at']}" for r in rows))
+        rows = reads.today(store).revisits
+        _out(args, [asdict(r) for r in rows], "\n".join(
+            f"{r.id}  {r.estate_name}  {r.category}  截止 {r.due_text}  {name_of(DUE_NAMES, r.due_state)}"
+            for r in rows))
     elif args.action == "show":
         view = revisit_view(store, args.revisit)
-        held = [link.get("photo_sha256") for link in view.evidence
-                if store.photos.get(link.get("photo_sha256", "")) is not None]
-        payload = {"revisit": view.revisit.data, "finding": view.finding.data if view.finding else None,
-                   "estate": view.estate.get("name") if view.estate else None,
-                   "evidence_photos": [link.get("photo_sha256") for link in view.evidence],
-                   "evidence_photos_on_tablet": held, "after_photos": len(view.after)}
-        _out(args, payload, json.dumps(payload, ensure_ascii=False, indent=1))
+        reads.mark_seen(store, "revisit", view.revisit.id)
+        _out(args, _revisit_payload(store, view), _revisit_text(store, view))
     elif args.action == "complete":
         view = revisit_view(store, args.revisit)
         estate_name = view.estate.get("name", "") if view.estate else ""
         location = view.finding.get("location", "") if view.finding else ""
         record = complete_revisit(store, args.revisit, args.result, args.note,
                                   photos=_photos(store, args.photo, estate_name, location))
-        _out(args, {"id": record.id, "result": record.get("result")}, f"{record.id} → {record.get('result')}")
+        _out(args, {"id": record.id, "result": record.get("result")},
+             f"{record.id} → {name_of(REVISIT_RESULT_NAMES, record.get('result'))}")
+
+
+def _held(store: Store, links: list) -> list[str]:
+    return [str(f.path) for f in (photo_file(store, link) for link in links) if f is not None]
+
+
+def _revisit_payload(store: Store, view) -> dict[str, Any]:
+    return {"revisit": view.revisit.data, "finding": view.finding.data if view.finding else None,
+            "estate": view.estate.get("name") if view.estate else None,
+            "evidence_photos": [link.get("photo_sha256") for link in view.evidence],
+            "evidence_photos_on_tablet": _held(store, view.evidence),
+            "company_report": {"note": view.report_text, "reported_at": view.reported_at,
+                               "photos": [link.get("photo_sha256") for link in view.company_photos],
+                               "photos_on_tablet": _held(store, view.company_photos)}
+            if view.rectification else None,
+            "after_photos": [link.get("photo_sha256") for link in view.after]}
+
+
+def _revisit_text(store: Store, view) -> str:
+    revisit, finding = view.revisit, view.finding
+    due = revisit.get("due_at")
+    state = f"（{name_of(DUE_NAMES, due_state(due))}）" if due else ""
+    lines = [f"回头看 {revisit.id} · {name_of(STATUS_NAMES, revisit.get('status'))}"
+             f" · 截止 (due) {local_text(due) or '—'}{state}"]
+    lines.append(f"小区 (estate): {view.estate.get('name', '') if view.estate else '—'}")
+    if finding:
+        lines += [f"问题 (finding): {finding.get('category', '')}"
+                  f" · {name_of(SEVERITY_NAMES, finding.get('severity'))}"
+                  f" · {name_of(STATUS_NAMES, finding.get('status', 'open'))}",
+                  f"  位置 {finding.get('location') or '—'}"
+                  f" · 发现于 {local_text(finding.get('found_at')) or '—'}"
+                  f" · 整改期限 {local_text(finding.get('due_at')) or '—'}",
+                  f"  {finding.get('description', '')}"]
+    lines.append(f"原始照片 (evidence): {len(view.evidence)} 张，"
+                 f"本机已有 {len(_held(store, view.evidence))} 张")
+    if view.rectification:
+        lines += [f"企业整改反馈 (company's reply, {local_text(view.reported_at) or '—'}):",
+                  f"  {view.report_text or '（无文字说明）'}",
+                  f"  整改照片 (after-photos): {len(view.company_photos)} 张，"
+                  f"本机已有 {len(_held(store, view.company_photos))} 张"]
+    else:
+        lines.append("企业整改反馈 (company's reply): 尚未反馈 (none yet)")
+    lines.append(f"本次复查照片 (photos of this revisit): {len(view.after)} 张")
+    if revisit.get("result"):
+        lines.append(f"复查结果 (result): {name_of(REVISIT_RESULT_NAMES, revisit.get('result'))}"
+                     f" · {local_text(revisit.get('done_at'))} · {revisit.get('note') or ''}")
+    return "\n".join(lines)
 
 
 def cmd_simulate_day(store: Store, args) -> None:
@@ -279,7 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="progress lines (JSON) on stderr")
     p.set_defaults(func=cmd_sync)
 
-    sub.add_parser("estates").set_defaults(func=cmd_list)
+    p = sub.add_parser("estates", help="小区 (estates; text searches name, address, pinyin initials)")
+    p.add_argument("text", nargs="?", default="")
+    p.add_argument("--limit", type=int, default=30)
+    p.set_defaults(func=cmd_list)
     sub.add_parser("templates").set_defaults(func=cmd_list)
 
     p = sub.add_parser("inspect", help="检查 (run a checklist)")
@@ -358,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"网络未能完成同步，请稍后重试 (sync did not finish): {exc}", file=sys.stderr)
         return 4
     except (CliError, ChecklistError, FindingError, PhotoError, InvalidRecord, ImmutableField, NotPaired,
-            AlreadyPaired, LookupError, SyncError) as exc:
+            AlreadyPaired, LookupError, SyncError, StoreBusy) as exc:
         print(f"错误 (error): {exc}", file=sys.stderr)
         return 1
     finally:

@@ -267,3 +267,28 @@ def local_ids(store: Store) -> dict[str, set[str]]:
            for kind in ("inspection", "answer", "finding", "photo_link")}
     out["photo"] = {row[0] for row in store.conn.execute("SELECT sha256 FROM photo")}
     return out
+
+
+def company_reports_fix(app, seed: Seed, finding_id: str, note: str, photo: bytes) -> str:
+    """On the server: a notice went out, and the property company reports the finding fixed with
+    an after-photo (what its web page does). Returns the photo's SHA-256."""
+    from uuid import UUID
+
+    from server.domain.models import Finding, FindingStatus, Office, Role
+    from server.domain.models.base import utcnow
+    from server.domain.photos import PhotoLimits, add_photo
+    from server.domain.rectification.rectifications import attach_after_photos, report_rectification
+    from server.storage import get_photo_store
+
+    with app.app_context():
+        row = db.session.get(Finding, UUID(finding_id))
+        row.status = FindingStatus.NOTIFIED
+        office = db.session.get(Office, UUID(seed.office_id))
+        company_user = factories.user(office, role=Role.COMPANY, company_id=row.estate.company_id)
+        stored = add_photo(get_photo_store(app), photo, PhotoLimits.from_config(app.config), company_user)
+        report = report_rectification(row, company_user, now=utcnow(), note=note)
+        attach_after_photos(report, [stored.sha256], company_user)
+        db.session.commit()
+        sha = stored.sha256
+        db.session.remove()
+    return sha

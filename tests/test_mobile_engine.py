@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from uuid import UUID
 
 import pytest
 
@@ -18,11 +17,8 @@ from mobile.photos import process_photo
 from mobile.store import Store, StoreBusy
 from mobile.sync.engine import RetryPolicy, SyncCancelled, SyncEngine, failure_message
 from mobile.sync.transport import HttpTransport, Offline
-from server.domain.models import Finding, FindingStatus, Office, Role
-from server.domain.models.base import utcnow
-from server.extensions import db
-from tests import factories, mobile_helpers
-from tests.mobile_helpers import engine_for, new_tablet
+from tests import mobile_helpers
+from tests.mobile_helpers import company_reports_fix, engine_for, new_tablet
 
 live_server, seed = mobile_helpers.live_server, mobile_helpers.seed  # fixtures
 
@@ -174,7 +170,8 @@ def test_the_retry_wait_is_reported_and_trigger_cuts_it_short_and_cancel_stops(u
             waiting.set()
 
     transport = HttpTransport(unavailable)
-    engine = SyncEngine(store, transport, on_progress=on_progress, retry=RetryPolicy(attempts=5, base=1, cap=1))
+    engine = SyncEngine(store, transport, on_progress=on_progress,
+                        retry=RetryPolicy(attempts=5, base=1, cap=1))
     runner = threading.Thread(target=lambda: failures.append(pytest.raises(SyncCancelled, engine.run)))
     runner.start()
     assert waiting.wait(10)
@@ -234,26 +231,12 @@ def test_a_revisit_shows_the_companys_reply_and_after_photos_offline(live_server
                              photos=[evidence])
     engine_for(store).run()
     company_photo = camera_jpeg(9, 640, 480)
-    with live_server.app.app_context():
-        from server.domain.photos import PhotoLimits, add_photo
-        from server.domain.rectification.rectifications import attach_after_photos, report_rectification
-        from server.storage import get_photo_store
-
-        row = db.session.get(Finding, UUID(finding.id))
-        row.status = FindingStatus.NOTIFIED
-        office = db.session.get(Office, UUID(seed.office_id))
-        company_user = factories.user(office, role=Role.COMPANY, company_id=row.estate.company_id)
-        stored = add_photo(get_photo_store(live_server.app), company_photo,
-                           PhotoLimits.from_config(live_server.app.config), company_user)
-        report = report_rectification(row, company_user, now=utcnow(), note="飞线已拆除，加装充电桩")
-        attach_after_photos(report, [stored.sha256], company_user)
-        db.session.commit()
-        company_sha = stored.sha256
+    company_sha = company_reports_fix(live_server.app, seed, finding.id, "飞线已拆除，加装充电桩",
+                                      company_photo)
 
     engine_for(store).run()
-    live_server_down = revisit_view  # read offline: nothing below touches the network
     [revisit] = store.records.all("revisit")
-    view = live_server_down(store, revisit.id)
+    view = revisit_view(store, revisit.id)  # a read of the store only: what the tablet holds offline
     assert view.report_text == "飞线已拆除，加装充电桩" and view.reported_at
     assert [link["photo_sha256"] for link in view.company_photos] == [company_sha]
     assert [link["photo_sha256"] for link in view.evidence] == [evidence.sha256]
