@@ -38,9 +38,7 @@ LOGINS_PER_ROLE = 3
 def serve(host: str, port: int, threads: int, jobs: bool) -> None:
     """启动服务器 (serve the app with waitress, a production WSGI server)."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    demo_logins = active_demo_accounts()
-    check_production_safety(app.config, [u.username for u in demo_logins])
-    check_schema_is_current(app)
+    demo_logins = check_ready_to_serve(app)
     db.session.remove()  # the request threads open their own sessions
 
     from waitress import create_server
@@ -70,6 +68,16 @@ def serve(host: str, port: int, threads: int, jobs: bool) -> None:
         if scheduler:
             scheduler.stop()
     click.echo("已停止 (stopped)", err=True)
+
+
+def check_ready_to_serve(app: Flask) -> list[User]:
+    """The checks before serving (`xuncha serve` and `xuncha run` alike): production's safety
+    rules with the database's demo accounts, and a schema at the code's migration head.
+    Returns the active demo accounts, for the demo's welcome."""
+    check_schema_is_current(app)  # first: an old schema may lack the columns read below
+    demo_logins = active_demo_accounts()
+    check_production_safety(app.config, [u.username for u in demo_logins])
+    return demo_logins
 
 
 def active_demo_accounts() -> list[User]:

@@ -1,0 +1,216 @@
+"""The checklist runner: 144 items in a RecycleView, big pass / fail / N/A buttons, notes, photos.
+
+Every tap goes to the `store` lane (one thread, so taps commit in the order they were made);
+the row redraws from what the core says the item's state now is. No rule lives here: whether a
+photo is needed, the score and what blocks finishing all come from `mobile.checklist`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
+
+from mobile.checklist import Checklist, ItemState
+from mobile.ui.i18n import tr
+from mobile.ui.screens import XunchaScreen
+
+ITEM_HEIGHT = 230
+HEADER_HEIGHT = 56
+
+
+class ItemRow(BoxLayout):
+    item_id = StringProperty("")
+    code = StringProperty("")
+    text = StringProperty("")
+    guidance = StringProperty("")
+    points = NumericProperty(0)
+    result = StringProperty("")
+    note = StringProperty("")
+    photos = NumericProperty(0)
+    needs_photo = BooleanProperty(False)
+    photo_required = BooleanProperty(False)
+
+
+class SectionHeader(BoxLayout):
+    title = StringProperty("")
+    progress = StringProperty("")
+
+
+class SectionButton(ButtonBehavior, BoxLayout):
+    section_id = StringProperty("")
+    title = StringProperty("")
+    progress = StringProperty("")
+    complete = BooleanProperty(False)
+
+
+class NoteDialog(ModalView):
+    item_id = StringProperty("")
+    heading = StringProperty("")
+    note = StringProperty("")
+
+
+def item_data(state: ItemState) -> dict[str, Any]:
+    item = state.item
+    return {"viewclass": "ItemRow", "item_id": item.id, "code": item.get("code") or "",
+            "text": item.get("text") or "", "guidance": item.get("guidance") or "",
+            "points": int(item.get("points") or 0), "result": state.result or "",
+            "note": (state.answer.get("note") if state.answer else "") or "", "photos": state.photos,
+            "needs_photo": state.needs_photo, "photo_required": bool(item.get("photo_required_on_fail")),
+            "row_size": (None, dp(ITEM_HEIGHT))}
+
+
+class ChecklistScreen(XunchaScreen):
+    inspection_id = StringProperty("")
+    estate_name = StringProperty("")
+    score_text = StringProperty("")
+    sections = ListProperty()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.checklist: Checklist | None = None
+        self._index: dict[str, int] = {}
+
+    def show(self, inspection_id: str = "", **params: Any) -> None:
+        if inspection_id and inspection_id != self.inspection_id:
+            self.inspection_id = inspection_id
+            self.checklist = None
+            self.ids.item_list.data = []
+        self.redraw()
+
+    def redraw(self) -> None:
+        store, inspection_id = self.store, self.inspection_id
+        if not inspection_id:
+            return
+
+        def read():
+            if self.checklist is None or self.checklist.inspection_id != inspection_id:
+                self.checklist = Checklist.open(store, inspection_id)
+            checklist = self.checklist
+            estate = store.records.get("estate", checklist.estate_id)
+            return (estate.get("name") if estate else ""), checklist.states(), checklist.score()
+
+        self.app.run_in("store", read, self._drawn)
+
+    def _drawn(self, result) -> None:
+        estate_name, states, score = result
+        self.estate_name = estate_name
+        data, index, last_section = [], {}, None
+        for state in states:
+            if state.section.id != last_section:
+                last_section = state.section.id
+                data.append({"viewclass": "SectionHeader", "title": state.section.get("title") or "",
+                             "progress": "", "row_size": (None, dp(HEADER_HEIGHT)),
+                             "section_id": state.section.id})
+            index[state.item.id] = len(data)
+            data.append(item_data(state))
+        self._index = index
+        self.ids.item_list.data = data
+        self._summarise(score)
+
+    def _summarise(self, score) -> None:
+        data = self.ids.item_list.data
+        per_section: dict[str, list[int]] = {}
+        order: list[tuple[str, str]] = []
+        section = None
+        answered = total = 0
+        for row in data:
+            if row["viewclass"] == "SectionHeader":
+                section = row["section_id"]
+                per_section[section] = [0, 0]
+                order.append((section, row["title"]))
+                continue
+            per_section[section][1] += 1
+            total += 1
+            if row["result"] and not row["needs_photo"]:
+                per_section[section][0] += 1
+                answered += 1
+        for row in data:
+            if row["viewclass"] == "SectionHeader":
+                done, count = per_section[row["section_id"]]
+                row["progress"] = f"{done}/{count}"
+        self.sections = [{"section_id": sid, "title": title,
+                          "progress": f"{per_section[sid][0]}/{per_section[sid][1]}",
+                          "complete": per_section[sid][0] == per_section[sid][1]} for sid, title in order]
+        value, applicable = score
+        self.score_text = tr("已完成 {a}/{t} · 当前得分 {s}", a=answered, t=total, s=f"{value:.1f}") \
+            if applicable else tr("已完成 {a}/{t}", a=answered, t=total)
+        self.ids.item_list.refresh_from_data()
+
+    # -- taps ---------------------------------------------------------------------------------
+    def answer(self, item_id: str, result: str) -> None:
+        if result != "fail":
+            # A photo still being processed for a failure that is no longer one is not linked.
+            self.app.photo_queue.cancel_key(item_id)
+
+        def work():
+            state = self.checklist.answer(item_id, result)
+            return state, self.checklist.score()
+
+        self.app.run_in("store", work, self._item_changed)
+
+    def _item_changed(self, result) -> None:
+        state, score = result
+        position = self._index.get(state.item.id)
+        if position is None:
+            return
+        self.ids.item_list.data[position] = item_data(state)
+        if state.needs_photo:
+            self.app.toast(tr("不合格项需要照片：请点“拍照”"))
+        self._summarise(score)
+        self.app.refresh_status()
+
+    def take_photo(self, item_id: str) -> None:
+        row = self.ids.item_list.data[self._index[item_id]]
+
+        checklist = self.checklist
+
+        def attach(photo):  # on the photo worker, with its own store connection
+            checklist.attach_photo(item_id, photo)
+            return checklist.state(item_id), checklist.score()
+
+        self.app.capture(self.estate_name, row.get("code", ""), attach, self._item_changed, key=item_id)
+
+    def edit_note(self, item_id: str) -> None:
+        row = self.ids.item_list.data[self._index[item_id]]
+        NoteDialog(item_id=item_id, heading=f"{row['code']} {row['text']}", note=row["note"]).open()
+
+    def save_note(self, item_id: str, note: str) -> None:
+        def work():
+            return self.checklist.set_note(item_id, note), self.checklist.score()
+
+        self.app.run_in("store", work, self._item_changed)
+
+    # -- moving around ------------------------------------------------------------------------
+    def scroll_to(self, position: int) -> None:
+        view = self.ids.item_list
+        data = view.data
+        offset = sum(row["row_size"][1] for row in data[:position])
+        content = sum(row["row_size"][1] for row in data)
+        room = content - view.height
+        if room > 0:
+            view.scroll_y = max(0.0, min(1.0, 1 - offset / room))
+
+    def next_unanswered(self) -> None:
+        for position, row in enumerate(self.ids.item_list.data):
+            if row["viewclass"] == "ItemRow" and (not row["result"] or row["needs_photo"]):
+                self.scroll_to(position)
+                return
+        self.app.toast(tr("所有项目都已检查，可以完成检查"))
+
+    def jump_to_section(self, section_id: str) -> None:
+        for position, row in enumerate(self.ids.item_list.data):
+            if row.get("section_id") == section_id:
+                self.scroll_to(position)
+                return
+
+    def finish(self) -> None:
+        self.app.go("finish", inspection_id=self.inspection_id)
+
+    def add_finding(self) -> None:
+        if self.checklist is not None:
+            self.app.go("finding", estate_id=self.checklist.estate_id, inspection_id=self.inspection_id)

@@ -1,0 +1,127 @@
+"""Today: revisits due (overdue first), inspections to resume, and an estate search to start one."""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import ButtonBehavior
+
+from mobile.checklist import Checklist
+from mobile.reads import current_template, search_estates, today
+from mobile.ui.i18n import tr
+from mobile.ui.screens import XunchaScreen
+
+
+class RevisitRow(ButtonBehavior, BoxLayout):
+    revisit_id = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
+    due = StringProperty("")
+    due_state = StringProperty("upcoming")
+    unread = BooleanProperty(False)
+
+
+class FindingsRow(ButtonBehavior, BoxLayout):
+    estate_id = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
+
+
+class ResumeRow(ButtonBehavior, BoxLayout):
+    inspection_id = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
+
+
+class EstateRow(BoxLayout):
+    estate_id = StringProperty("")
+    name = StringProperty("")
+    address = StringProperty("")
+    open_findings = NumericProperty(0)
+
+
+class TodayScreen(XunchaScreen):
+    who = StringProperty("")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._search = Clock.create_trigger(lambda _dt: self.search(), 0.25)
+
+    def redraw(self) -> None:
+        store = self.store
+        if not store.is_paired:
+            return
+        self.who = f"{store.get_meta('display_name') or store.get_meta('username') or ''}" \
+                   f" · {store.get_meta('office_name') or ''}"
+        self.app.run_in("store", lambda: today(store), self._drawn)
+        self.search()
+
+    def _drawn(self, view) -> None:
+        revisits = [{"revisit_id": r.id, "title": r.estate_name or tr("未知小区"), "due": r.due_text,
+                     "due_state": r.due_state, "unread": r.unread,
+                     "detail": " · ".join(p for p in (r.category, r.location, r.description) if p)}
+                    for r in view.revisits]
+        self._fill(self.ids.revisits, RevisitRow, revisits, self.open_revisit, tr("今天没有回头看任务"))
+        resume = [{"inspection_id": i.id, "title": i.estate_name or tr("未知小区"),
+                   "detail": tr("开始于 {t} · 已检查 {a}/{n} 项", t=i.started_text, a=i.answered, n=i.total)}
+                  for i in view.unfinished]
+        self._fill(self.ids.unfinished, ResumeRow, resume, self.resume, tr("没有未完成的检查"))
+        findings = [{"title": e.estate_name, "detail": tr("{n} 项未销号", n=e.open)
+                     + (" · " + tr("{n} 项已逾期", n=e.overdue) if e.overdue else ""),
+                     "estate_id": e.estate_id}
+                    for e in view.open_findings]
+        self._fill(self.ids.open_findings, FindingsRow, findings, self.findings_of, tr("没有未销号的问题"))
+
+    def _fill(self, box, row_class, rows: list[dict], on_tap, empty: str) -> None:
+        from kivy.factory import Factory
+
+        box.clear_widgets()
+        if not rows:
+            box.add_widget(Factory.XMuted(text=empty))
+        for data in rows:
+            row = row_class(**data)
+            row.bind(on_release=lambda widget: on_tap(widget))
+            box.add_widget(row)
+
+    def on_search_text(self) -> None:
+        self._search()
+
+    def search(self) -> None:
+        store, text = self.store, self.ids.search.text
+
+        def found(hits) -> None:
+            self.ids.estates.data = [{"estate_id": h.id, "name": h.name, "address": h.address or "",
+                                      "open_findings": h.open_findings} for h in hits]
+            self.ids.no_estates.opacity = 0 if hits else 1
+
+        self.app.run_in("store", lambda: search_estates(store, text, limit=50), found)
+
+    # -- actions ----------------------------------------------------------------------------
+    def open_revisit(self, row: RevisitRow) -> None:
+        self.app.go("revisit", revisit_id=row.revisit_id)
+
+    def findings_of(self, row: FindingsRow) -> None:
+        """Show the estate in the picker, where its open findings count and its buttons are."""
+        estate = self.store.records.get("estate", row.estate_id)
+        self.ids.search.text = estate.get("name", "") if estate else ""
+
+    def resume(self, row: ResumeRow) -> None:
+        self.app.go("checklist", inspection_id=row.inspection_id)
+
+    def start_inspection(self, estate_id: str) -> None:
+        store = self.store
+
+        def start() -> str:
+            template = current_template(store)
+            if template is None:
+                from mobile.checklist import ChecklistError
+
+                raise ChecklistError(tr("本机还没有检查表，请先同步"))
+            return Checklist.start(store, estate_id, template.id).inspection_id
+
+        self.app.run_in("store", start, lambda inspection_id: self.app.go("checklist",
+                                                                          inspection_id=inspection_id))
+
+    def new_finding(self, estate_id: str) -> None:
+        self.app.go("finding", estate_id=estate_id)

@@ -1,0 +1,116 @@
+"""The tablet app driven through its real widgets in a real window, against a live server."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from server.domain.models import Device, Estate, Inspection
+from server.extensions import db
+from tests import mobile_helpers
+from tests.mobile_helpers import server_counts
+from tests.tablet_ui_support import (  # sets Kivy up; nothing above imports Kivy
+    answer,
+    camera_dir,
+    item_ids,
+    pair,
+    run_inspection,
+    start_inspection,
+    tablet,
+    take_item_photo,
+    tr,
+    ui_server,
+    wait_synced,
+)
+
+seed = mobile_helpers.seed
+_fixtures = (camera_dir, tablet, ui_server, seed)
+
+
+def test_wrong_password_then_pairing_inspection_with_failed_item_and_photo_reaches_the_server(
+        ui_server, seed, tablet):
+    h = tablet
+    pair(h, ui_server.url, seed.username, "wrong-password")
+    screen = h.screen("pairing")
+    assert h.screen().name == "pairing" and "配对被拒绝" in screen.message
+
+    pair(h, ui_server.url, seed.username)
+    wait_synced(h)
+    assert h.screen().name == "today" and h.app.sync_state == "synced"
+
+    with ui_server.app.app_context():
+        estate_name = db.session.get(Estate, UUID(seed.estate_ids[0])).name
+        db.session.remove()
+    start_inspection(h, estate_name)
+    checklist = h.screen("checklist")
+    items = item_ids(h)
+    assert len(items) == 6
+
+    # A failure needs its photo: finishing is refused and says which item lacks one.
+    answer(h, items[0], tr("不合格"))
+    assert checklist.ids.item_list.data[checklist._index[items[0]]]["needs_photo"]
+    h.tap(checklist.ids.finish_button)
+    h.settle()
+    assert not h.screen("finish").finishable and "需要照片" in h.screen("finish").missing
+    h.tap(h.button("‹"))
+    take_item_photo(h, items[0])
+    run_inspection(h, items, fail=items[0])
+    wait_synced(h)
+
+    counts = server_counts(ui_server.app)
+    assert (counts["inspection"], counts["answer"], counts["finding"]) == (1, 6, 1)
+    assert counts["photo_link"] == 2 and counts["photo_stored"] == 2  # two photos taken for the item
+    with ui_server.app.app_context():
+        assert db.session.scalars(sa.select(Inspection)).one().status.value == "finished"
+    assert h.app.sync_state == "synced" and h.app.pending == 0
+
+
+def test_an_offline_inspection_is_delivered_once_when_the_server_is_back(ui_server, seed, tablet):
+    h = tablet
+    pair(h, ui_server.url, seed.username)
+    wait_synced(h)
+    ui_server.stop()
+
+    start_inspection(h, h.screen("today").ids.estates.data[0]["name"])
+    items = item_ids(h)
+    run_inspection(h, items, fail=items[1])
+    wait_synced(h)  # finishing starts a sync; it fails without a server
+    assert h.app.sync_state == "offline" and h.app.pending > 0
+    assert server_counts(ui_server.app)["inspection"] == 0
+
+    ui_server.start()
+    h.tap(h.app.root.ids.status_bar.ids.sync_button)
+    h.settle()
+    assert h.screen().name == "sync"
+    h.tap(h.screen("sync").ids.sync_now)
+    wait_synced(h)
+    assert h.app.sync_state == "synced"
+    once = server_counts(ui_server.app)
+    assert (once["inspection"], once["answer"], once["finding"], once["photo_stored"]) == (1, 6, 1, 1)
+
+    h.tap(h.screen("sync").ids.sync_now)
+    wait_synced(h)
+    assert server_counts(ui_server.app) == once
+
+
+def test_a_revoked_tablet_ends_on_pairing_with_its_data_wiped(ui_server, seed, tablet):
+    h = tablet
+    pair(h, ui_server.url, seed.username)
+    wait_synced(h)
+    store = h.app.store
+    assert store.records.count("estate") == 2
+    with ui_server.app.app_context():
+        from server.domain.devices import revoke_device
+
+        revoke_device(db.session.get(Device, UUID(store.get_meta("device_id"))))
+        db.session.commit()
+        db.session.remove()
+
+    h.tap(h.app.root.ids.status_bar.ids.sync_button)
+    h.tap(h.screen("sync").ids.sync_now)
+    wait_synced(h)
+
+    assert h.screen().name == "pairing" and "停用" in h.app.last_toast
+    assert not store.is_paired and store.records.count() == 0 and not store.photo_dir.exists()
+    assert h.app.sync_state == "unpaired"
