@@ -39,6 +39,7 @@ from server.domain.rectification import (
 from server.domain.rectification.deadlines import official_year
 from server.domain.rectification.escalations import next_rung
 from server.domain.rectification.notices import notice_deadlines
+from server.domain.rectification.reminders import DEADLINE_KINDS
 from server.extensions import db
 
 S = FindingStatus
@@ -65,8 +66,9 @@ def _notice(world, n=2):
 
 
 def _unsent(finding, recipient=None) -> list[Reminder]:
+    """The deadline reminders still to go out (revisit reminders: tests/test_notifications.py)."""
     query = sa.select(Reminder).where(Reminder.finding_id == finding.id, Reminder.sent_at.is_(None),
-                                      Reminder.cancelled_at.is_(None))
+                                      Reminder.cancelled_at.is_(None), Reminder.kind.in_(DEADLINE_KINDS))
     if recipient is not None:
         query = query.where(Reminder.recipient_id == recipient.id)
     return db.session.scalars(query.order_by(Reminder.scheduled_at)).all()

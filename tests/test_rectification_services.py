@@ -33,6 +33,7 @@ from server.domain.rectification import (
     set_calendar_day,
 )
 from server.domain.rectification.deadlines import local_date
+from server.domain.rectification.reminders import DEADLINE_KINDS
 from server.extensions import db
 
 S = FindingStatus
@@ -101,7 +102,8 @@ def test_hand_set_deadline_and_refusals(world):
 def test_reminders_are_planned_for_every_recipient_and_day(world):
     (finding,) = _findings(world, 1)  # major: 7 days → due 2026-03-09
     issue_notice(world["estate"], [finding], world["supervisor"], now=MONDAY)
-    rows = db.session.scalars(sa.select(Reminder).where(Reminder.finding_id == finding.id)).all()
+    rows = db.session.scalars(sa.select(Reminder).where(Reminder.finding_id == finding.id,
+                                                        Reminder.kind.in_(DEADLINE_KINDS))).all()
     recipients = {r.recipient_id for r in rows}
     assert recipients == {world["company_user"].id, world["inspector"].id, world["supervisor"].id}
     kinds = sorted({(r.kind, local_date(r.scheduled_at)) for r in rows})
@@ -119,7 +121,7 @@ def test_company_report_creates_a_balanced_revisit_and_close_out(world, make):
     revisits = db.session.scalars(sa.select(Revisit).order_by(Revisit.created_at)).all()
     assert {v.inspector_id for v in revisits} == {world["inspector"].id, other.id}
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(Reminder).where(
-        Reminder.cancelled_at.is_(None), Reminder.finding_id == first.id))
+        Reminder.cancelled_at.is_(None), Reminder.finding_id == first.id, Reminder.kind.in_(DEADLINE_KINDS)))
     assert pending == 0
     assert report_rectification(first, world["company_user"], now=MONDAY, rectification_id=r1.id) is r1
     for revisit in revisits:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from server.domain.models import AuditEntry, Channel, FindingStatus, Reminder, ReminderKind
 from server.domain.rectification import issue_notice, report_rectification
 from server.domain.rectification.deadlines import local_date
+from server.domain.rectification.reminders import DEADLINE_KINDS
 from server.extensions import db
 from server.jobs import run_once
 from tests.smtp_sink import free_port
@@ -39,7 +40,13 @@ def _notice(world, n=1):
                 for _ in range(n)]
     issue_notice(world["estate"], findings, world["supervisor"], now=MONDAY)
     db.session.commit()
+    run_once(MONDAY)  # the company hears of the notice at once (tests/test_notifications.py)
     return findings
+
+
+def deadline_mails(smtp) -> list:
+    """The mails about a deadline (not the loop's events or the revisit's reminders)."""
+    return [m for m in smtp.sink.messages if m["X-Xuncha-Kind"] in {k.value for k in DEADLINE_KINDS}]
 
 
 def test_reminders_go_out_on_their_days_once_each(world, smtp):
@@ -48,14 +55,14 @@ def test_reminders_go_out_on_their_days_once_each(world, smtp):
     expected = {date(2026, 3, 5): 0, date(2026, 3, 6): 3, date(2026, 3, 7): 0, date(2026, 3, 8): 3,
                 date(2026, 3, 9): 3, date(2026, 3, 10): 3, date(2026, 3, 16): 0, date(2026, 3, 17): 3}
     for day, count in expected.items():
-        before = len(smtp.sink.messages)
+        before = len(deadline_mails(smtp))
         report = run_once(at_nine_thirty(day))
         again = run_once(at_nine_thirty(day))  # a second tick the same morning sends nothing
-        assert len(smtp.sink.messages) - before == count, day
+        assert len(deadline_mails(smtp)) - before == count, day
         assert again.sent == 0 and not report.errors
         if count:
-            assert {m["To"] for m in smtp.sink.messages[before:]} == recipients
-    subjects = [m["Subject"] for m in smtp.sink.messages]
+            assert {m["To"] for m in deadline_mails(smtp)[before:]} == recipients
+    subjects = [m["Subject"] for m in deadline_mails(smtp)]
     assert sum("即将到期" in s for s in subjects) == 6 and sum("已逾期" in s for s in subjects) == 6
     finding = db.session.merge(finding)
     assert finding.status == FindingStatus.ESCALATED  # 7 days overdue on 3/17 → 督办
@@ -63,7 +70,7 @@ def test_reminders_go_out_on_their_days_once_each(world, smtp):
     assert len(ids) == len(set(ids))
     inbox = db.session.scalars(sa.select(Reminder).where(
         Reminder.channel == Channel.INBOX, Reminder.recipient_id == world["company_user"].id,
-        Reminder.sent_at.is_not(None))).all()
+        Reminder.sent_at.is_not(None), Reminder.kind.in_(DEADLINE_KINDS))).all()
     assert sorted(local_date(r.sent_at) for r in inbox) == [date(2026, 3, d) for d in (6, 8, 9, 10, 17)]
 
 
@@ -78,7 +85,7 @@ def test_a_failed_delivery_is_retried_later_never_dropped(world, smtp):
     assert len(failed) == 3 and all("451" in r.last_error for r in failed)
     assert run_once(now).sent == 0  # backing off, not hammering
     assert run_once(datetime(2026, 3, 6, 1, 40)).sent == 3
-    assert len(smtp.sink.messages) == 3
+    assert len(deadline_mails(smtp)) == 3
     assert db.session.scalar(sa.select(sa.func.max(Reminder.attempts))) == 2
 
 
@@ -87,11 +94,14 @@ def test_reporting_a_fix_stops_the_reminders(world, smtp):
     report_rectification(db.session.merge(finding), world["company_user"], now=MONDAY)
     db.session.commit()
     report = run_once(at_nine_thirty(date(2026, 3, 20)))
-    assert report.sent == 0 and report.overdue == 0 and smtp.sink.messages == []
+    # (The supervisor hears of the report and the inspector of the revisit: not deadline mail.)
+    assert report.overdue == 0 and deadline_mails(smtp) == []
+    assert not db.session.scalar(sa.select(sa.func.count()).select_from(Reminder).where(
+        Reminder.kind.in_(DEADLINE_KINDS), Reminder.sent_at.is_not(None)))
 
 
 def test_webhook_is_signed_and_retried(world, smtp, app):
-    received, statuses = [], [500]
+    received, statuses = [], []
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
@@ -111,6 +121,8 @@ def test_webhook_is_signed_and_retried(world, smtp, app):
     try:
         app.config.update(WEBHOOK_URL=f"http://127.0.0.1:{server.server_port}/hook", WEBHOOK_SECRET="s3cret")
         _notice(world)
+        received.clear()  # the notice itself, told at once
+        statuses.append(500)
         run_once(at_nine_thirty(date(2026, 3, 6)))
         assert len(received) == 2  # one of three refused with 500 first
         run_once(datetime(2026, 3, 6, 2, 0))
@@ -139,7 +151,7 @@ def test_two_scheduler_processes_send_each_reminder_once(world, smtp, app, datab
     db.session.expire_all()
     due_emails = db.session.scalar(sa.select(sa.func.count()).select_from(Reminder).where(
         Reminder.channel == Channel.EMAIL, Reminder.scheduled_at <= now))
-    assert due_emails == 25 * 4 * 3
+    assert due_emails == 25 * 4 * 3 + 1  # and the notice itself, mailed to the company at once
     ids = smtp.sink.reminder_ids()
     assert len(ids) == len(set(ids)) == due_emails
     sent = db.session.scalar(sa.select(sa.func.count()).select_from(Reminder).where(

@@ -27,6 +27,10 @@ def record_audit(
         changes=jsonable(changes or {}),
     )
     db.session.add(entry)
+    # What was done may concern someone: the notifications plan their messages from it.
+    from server.domain.rectification.notifications import after_audit
+
+    after_audit(actor, action, entity, changes or {})
     return entry
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from server.domain.models import Channel, Finding, Reminder, User
+from server.domain.rectification.reminders import DEADLINE_KINDS
 from server.notify.email import send_email
+from server.notify.event_messages import attached_photos, render_event
 from server.notify.messages import render_reminder
 from server.notify.webhook import post_webhook
+from server.storage import get_photo_store
 
 
 class DeliveryError(RuntimeError):
@@ -14,11 +19,15 @@ class DeliveryError(RuntimeError):
 
 def deliver(reminder: Reminder, finding: Finding, recipient: User) -> tuple[str, str]:
     """Send one reminder on its channel; returns (subject, body) once the channel accepted it."""
-    subject, body = render_reminder(reminder, finding, recipient)
+    if reminder.kind in DEADLINE_KINDS:
+        subject, body = render_reminder(reminder, finding, recipient)
+    else:
+        subject, body = render_event(reminder, finding, recipient)
     if reminder.channel == Channel.EMAIL:
         if not recipient.email:
             raise DeliveryError("收件人没有邮箱地址 (recipient has no email address)")
-        send_email(recipient.email, subject, body, {"X-Xuncha-Reminder": str(reminder.id)})
+        headers = {"X-Xuncha-Reminder": str(reminder.id), "X-Xuncha-Kind": reminder.kind.value}
+        send_email(recipient.email, subject, body, headers, attachments=_photo_files(reminder))
     elif reminder.channel == Channel.WEBHOOK:
         post_webhook({
             "type": "reminder",
@@ -35,6 +44,15 @@ def deliver(reminder: Reminder, finding: Finding, recipient: User) -> tuple[str,
         })
     # The inbox needs no transport: a sent inbox reminder is what the inbox page lists.
     return subject, body
+
+
+def _photo_files(reminder: Reminder) -> list[tuple[str, bytes]]:
+    store = get_photo_store(current_app)
+    files = []
+    for number, sha256 in enumerate(attached_photos(reminder), start=1):
+        with store.open(sha256) as handle:
+            files.append((f"复查照片{number}.jpg", handle.read()))
+    return files
 
 
 __all__ = ["DeliveryError", "deliver"]

@@ -12,7 +12,8 @@ from flask import current_app
 from server.domain.rectification.settings import setting
 
 
-def send_email(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
+def send_email(to: str, subject: str, body: str, headers: dict[str, str] | None = None,
+               attachments: list[tuple[str, bytes]] | None = None) -> None:
     """Hand one message to the SMTP server; returns only once the server accepted it."""
     config = current_app.config
     message = EmailMessage()
@@ -24,6 +25,8 @@ def send_email(to: str, subject: str, body: str, headers: dict[str, str] | None 
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)
+    for filename, data in attachments or []:
+        message.add_attachment(data, maintype="image", subtype="jpeg", filename=filename)
     # MAIL_USE_SSL: implicit TLS (port 465); MAIL_USE_TLS: STARTTLS on a plain port (587).
     connect = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
     extra = {"context": ssl.create_default_context()} if config.get("MAIL_USE_SSL") else {}

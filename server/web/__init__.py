@@ -38,5 +38,6 @@ from server.web import (  # noqa: E402,F401
     problems,
     rectification_admin,
     register,
+    revisit_marks,
     users_admin,
 )

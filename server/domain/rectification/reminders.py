@@ -40,7 +40,16 @@ from server.extensions import db
 S = FindingStatus
 # Statuses in which the company still owes a fix: reminders about the deadline make sense.
 AWAITING_FIX = frozenset({S.NOTIFIED, S.REOPENED, S.OVERDUE, S.ESCALATED})
-KIND_LABELS = {ReminderKind.BEFORE: "即将到期", ReminderKind.DUE: "今日到期", ReminderKind.OVERDUE: "已逾期"}
+K = ReminderKind
+# The kinds about a finding's deadline; the others (回头看 reminders and loop events) belong to
+# server.domain.rectification.notifications and are left alone by what follows a deadline.
+DEADLINE_KINDS = frozenset({K.BEFORE, K.DUE, K.OVERDUE})
+KIND_LABELS = {K.BEFORE: "即将到期", K.DUE: "今日到期", K.OVERDUE: "已逾期",
+               K.REVISIT_BEFORE: "回头看即将到期", K.REVISIT_DUE: "回头看今日到期",
+               K.REVISIT_OVERDUE: "回头看已逾期",
+               K.REVISIT_LATE_SUPERVISOR: "回头看逾期未完成", K.NOTICE_ISSUED: "整改通知书",
+               K.DEADLINE_CHANGED: "整改期限调整", K.FIX_REPORTED: "已报告整改", K.REVISIT_PASSED: "复查合格",
+               K.REVISIT_FAILED: "复查未通过", K.ESCALATED: "升级督办"}
 
 
 _IN_BATCH = 500  # ids per IN (...) list
@@ -116,7 +125,7 @@ def reminder_times(due_at: datetime, now: datetime) -> list[tuple[ReminderKind, 
     return [(kind, at) for kind, at in plan if at > now or kind == ReminderKind.OVERDUE]
 
 
-def _add_reminder(finding_id: uuid.UUID, recipient_id: uuid.UUID, channel: Channel,
+def add_reminder(finding_id: uuid.UUID, recipient_id: uuid.UUID, channel: Channel,
                   kind: ReminderKind, at: datetime) -> Reminder | None:
     """Insert one reminder unless the same one exists; a collision is not an error."""
     exists = db.session.scalar(sa.select(Reminder.id).where(
@@ -175,7 +184,7 @@ def plan_reminders(finding: Finding, now: datetime) -> list[Reminder]:
         return []
     planned = []
     for p in planned_reminders([finding.id], now):
-        reminder = _add_reminder(p.finding_id, p.recipient_id, p.channel, p.kind, p.scheduled_at)
+        reminder = add_reminder(p.finding_id, p.recipient_id, p.channel, p.kind, p.scheduled_at)
         if reminder is not None:
             planned.append(reminder)
     db.session.flush()
@@ -194,14 +203,14 @@ def hand_over_reminders(finding: Finding, old_id: uuid.UUID, new: User, now: dat
         return 0
     pending = db.session.scalars(sa.select(Reminder).where(
         Reminder.finding_id == finding.id, Reminder.recipient_id == old_id, Reminder.sent_at.is_(None),
-        Reminder.cancelled_at.is_(None))).all()
+        Reminder.cancelled_at.is_(None), Reminder.kind.in_(DEADLINE_KINDS))).all()
     times = sorted({(r.kind, r.scheduled_at) for r in pending}, key=lambda t: (t[1], t[0].value))
     if old_id not in now_named:
         for reminder in pending:
             reminder.cancelled_at, reminder.claim_token = now, None
     for kind, at in times:
         for channel in channels_for(new):
-            if _add_reminder(finding.id, new.id, channel, kind, at) is None:
+            if add_reminder(finding.id, new.id, channel, kind, at) is None:
                 # The same reminder was made for `new` once and cancelled (handed back and
                 # forth): it is wanted again.
                 db.session.execute(
@@ -220,7 +229,7 @@ def cancel_reminders(finding: Finding, now: datetime) -> int:
     result = db.session.execute(
         sa.update(Reminder)
         .where(Reminder.finding_id == finding.id, Reminder.sent_at.is_(None),
-               Reminder.cancelled_at.is_(None))
+               Reminder.cancelled_at.is_(None), Reminder.kind.in_(DEADLINE_KINDS))
         .values(cancelled_at=now, claim_token=None)
         .execution_options(synchronize_session=False)
     )
@@ -234,7 +243,7 @@ def next_overdue_time(sent_scheduled_at: datetime) -> datetime:
 
 def plan_next_overdue(reminder: Reminder) -> Reminder | None:
     """After an overdue reminder went out, the next one a week (configurable) later."""
-    return _add_reminder(reminder.finding_id, reminder.recipient_id, reminder.channel,
+    return add_reminder(reminder.finding_id, reminder.recipient_id, reminder.channel,
                          ReminderKind.OVERDUE, next_overdue_time(reminder.scheduled_at))
 
 
@@ -307,6 +316,10 @@ def cancel_claimed(reminder: Reminder, now: datetime) -> None:
 
 def still_needed(reminder: Reminder, finding: Finding) -> bool:
     """A reminder about a deadline only goes out while the company still owes the fix."""
+    if reminder.kind not in DEADLINE_KINDS:
+        from server.domain.rectification.notifications import still_wanted
+
+        return still_wanted(reminder, finding)
     if finding.status not in AWAITING_FIX or finding.due_at is None:
         return False
     # A reminder planned for an earlier deadline (the finding was reopened since) is stale.

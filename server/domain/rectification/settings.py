@@ -29,8 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_RETRY_MAX_SECONDS": 6 * 3600,
     # How long a worker's claim on a reminder holds before another worker may try it.
     "REMINDER_LEASE_SECONDS": 600,
-    # Working days an inspector has to make the revisit (回头看).
+    # Working days an inspector has to make the revisit (回头看), and the days before its due
+    # day its inspector is reminded (also on the day, and the day after with the supervisors).
     "REVISIT_WORKING_DAYS": 3,
+    "REVISIT_REMINDER_DAYS_BEFORE": (1,),
     # The ladder: (days overdue, step, credit points deducted from the company).
     "ESCALATION_RULES": ((7, "urge", 2), (14, "interview", 5), (28, "penalty", 10)),
     "COMPANY_CREDIT_BASE": 100,
