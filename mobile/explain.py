@@ -11,7 +11,7 @@ import sqlite3
 from mobile.checklist import ChecklistError
 from mobile.findings import FindingError
 from mobile.photos import PhotoError
-from mobile.store import ImmutableField, InvalidRecord, NotPaired
+from mobile.store import ImmutableField, InvalidRecord, NotPaired, StoreBusy
 from mobile.sync.transport import (
     DeviceRevoked,
     PleaseUpdate,
@@ -44,7 +44,7 @@ def explain(exc: BaseException) -> str:
         return "平板尚未配对 (this tablet is not paired)"
     if isinstance(exc, (InvalidRecord, ImmutableField)):
         return f"内容不符合要求：{exc} (not accepted)"
-    if isinstance(exc, sqlite3.OperationalError):
+    if isinstance(exc, (StoreBusy, sqlite3.OperationalError)):
         return ("本机数据库忙，请稍后重试，已保存的内容没有丢失 "
                 "(the tablet's database is busy: try again; nothing saved was lost)")
     if isinstance(exc, OSError):

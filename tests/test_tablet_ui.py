@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from uuid import UUID
 
 import sqlalchemy as sa
 
-from server.domain.models import Device, Estate, Inspection
+from server.domain.models import Device, Estate, Finding, FindingStatus, Inspection, Office, Revisit, Role
+from server.domain.models.base import utcnow
 from server.extensions import db
-from tests import mobile_helpers
+from tests import factories, mobile_helpers
 from tests.mobile_helpers import server_counts
 from tests.tablet_ui_support import (  # sets Kivy up; nothing above imports Kivy
     answer,
@@ -114,3 +116,64 @@ def test_a_revoked_tablet_ends_on_pairing_with_its_data_wiped(ui_server, seed, t
     assert h.screen().name == "pairing" and "停用" in h.app.last_toast
     assert not store.is_paired and store.records.count() == 0 and not store.photo_dir.exists()
     assert h.app.sync_state == "unpaired"
+
+
+def _company_reports_a_fix(app, seed) -> tuple[str, str]:
+    """On the server: a finding at the inspector's estate, a notice went out, and the company
+    reports it fixed with an after-photo. Returns (finding id, the after-photo's SHA-256)."""
+    from server.domain.photos import PhotoLimits, add_photo
+    from server.domain.rectification.rectifications import attach_after_photos, report_rectification
+    from server.storage import get_photo_store
+
+    with app.app_context():
+        estate = db.session.get(Estate, UUID(seed.estate_ids[0]))
+        finding = factories.finding(estate, status=FindingStatus.NOTIFIED, description="5栋飞线充电")
+        office = db.session.get(Office, UUID(seed.office_id))
+        company_user = factories.user(office, role=Role.COMPANY, company_id=estate.company_id)
+        rectification = report_rectification(finding, company_user, now=utcnow(), note="已拆除飞线")
+        photo = add_photo(get_photo_store(app), factories.jpeg_bytes(800, 600, seed=9),
+                          PhotoLimits.from_config(app.config))
+        attach_after_photos(rectification, [photo.sha256], company_user)
+        db.session.commit()
+        ids = str(finding.id), photo.sha256
+        db.session.remove()
+    return ids
+
+
+def test_a_revisit_shows_the_companys_after_photo_and_completes(ui_server, seed, tablet):
+    h = tablet
+    pair(h, ui_server.url, seed.username)
+    wait_synced(h)
+    finding_id, company_sha = _company_reports_a_fix(ui_server.app, seed)
+    h.tap(h.app.root.ids.status_bar.ids.sync_button)
+    h.tap(h.screen("sync").ids.sync_now)
+    wait_synced(h)
+
+    h.tap(h.button("‹"))
+    h.settle()
+    today = h.screen("today")
+    [row] = [w for w in today.ids.revisits.children if hasattr(w, "revisit_id")]
+    h.tap(row)
+    h.settle()
+    revisit = h.screen("revisit")
+    assert h.screen().name == "revisit" and "已拆除飞线" in revisit.reply_text
+    [shown] = revisit.company_photos
+    assert company_sha in shown["path"] and Path(shown["path"]).exists()
+    assert len(revisit.ids.company.ids.row.children) == 1  # its thumbnail is drawn
+
+    h.tap(revisit.ids.complete)  # no result chosen yet: refused, nothing saved
+    assert "请选择" in h.app.last_toast
+    h.tap(revisit.ids.fixed)
+    h.tap(revisit.ids.photo_button)
+    h.settle()
+    h.type_into(revisit.ids.note, "飞线已拆除")
+    h.tap(revisit.ids.complete)
+    wait_synced(h)
+
+    assert h.screen().name == "today"
+    assert not [w for w in today.ids.revisits.children if hasattr(w, "revisit_id")]
+    with ui_server.app.app_context():
+        done = db.session.scalars(sa.select(Revisit)).one()
+        assert (done.status.value, done.result.value, done.note) == ("done", "fixed", "飞线已拆除")
+        assert db.session.get(Finding, UUID(finding_id)).status == FindingStatus.CLOSED
+        db.session.remove()

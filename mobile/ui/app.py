@@ -14,8 +14,11 @@ from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
 from kivy.core.window import Window
+from kivy.graphics.texture import Texture
 from kivy.lang import Builder
+from kivy.loader import Loader
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -85,6 +88,9 @@ class XunchaApp(App):
 
         screens = screen_classes()
         Window.clearcolor = (1, 1, 1, 1)
+        # A blank placeholder while a thumbnail loads: Kivy's animated default is read from a
+        # zip whose file it never closes.
+        Loader.loading_image = CoreImage(Texture.create(size=(1, 1)))
         for path in (HERE / "theme.kv", KV_FILE, HERE / "app.kv",
                      *(HERE / "screens" / f"{name}.kv" for name in screens)):
             if str(path) not in Builder.files:  # a second app in one process (tests) reuses them
@@ -206,7 +212,9 @@ class XunchaApp(App):
             return
         phase = tr(PHASE_NAMES.get(progress.phase, "正在同步…"))
         fraction, text = -1.0, phase
-        if progress.phase == "photos" and progress.bytes_total:
+        if progress.phase == "waiting" and progress.seconds:
+            text = tr("网络不稳，{s} 秒后重试", s=f"{progress.seconds:.0f}")
+        elif progress.phase == "photos" and progress.bytes_total:
             fraction = min(progress.bytes_done / progress.bytes_total, 1.0)
             text = f"{phase} {human_bytes(progress.bytes_done)} / {human_bytes(progress.bytes_total)}"
         elif progress.total:
