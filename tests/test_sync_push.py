@@ -276,3 +276,27 @@ def test_change_numbers_stay_unique_and_covered_by_the_counter_after_mixed_batch
     for model in (Inspection, Answer, Finding, Region, ChecklistItem):
         seqs += db.session.scalars(sa.select(model.server_seq)).all()
     assert len(seqs) == len(set(seqs)) and max(seqs) <= counter
+
+
+@pytest.mark.parametrize("with_a_bad_record", [False, True])
+def test_a_batch_that_makes_edits_and_closes_a_finding_applies_each_step(city, tablet, with_a_bad_record):
+    """The whole batch is applied at once; a refused record sends it through one savepoint per
+    record instead. Either way the later records see the finding the earlier ones made."""
+    made = tablet.record("finding", finding_fields(city))
+    edited = tablet.record("finding", {"description": "楼道内私拉电线，已拍照"}, record_id=made["id"])
+    closed = tablet.record("finding_action", {"finding_id": made["id"], "action": "close_on_site",
+                                              "at": utcnow(), "note": "当场拆除电线"})
+    records = [made, edited, closed]
+    if with_a_bad_record:
+        records.insert(1, tablet.record("finding", finding_fields(city, estate_id=city.estate_b.id)))
+    reply = tablet.push(records)
+    outcome = [(r["status"], r.get("code")) for r in reply["results"]]
+    expected = [("accepted", None)] * 3
+    if with_a_bad_record:
+        expected.insert(1, ("rejected", "out_of_scope"))
+    assert outcome == expected
+    db.session.expire_all()
+    finding = db.session.get(Finding, uuid.UUID(made["id"]))
+    assert finding.description == "楼道内私拉电线，已拍照" and finding.status == FindingStatus.CLOSED
+    assert finding.field_clocks["description"] == edited["clocks"]["description"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Finding)) == 1

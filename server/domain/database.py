@@ -69,6 +69,11 @@ def _next_numbers(session: Session, count: int) -> list[int]:
     return taken
 
 
+def next_change_numbers(session: Session, count: int) -> list[int]:
+    """`count` numbers for rows written without the ORM (bulk INSERTs), from the reserve first."""
+    return _next_numbers(session, count)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _drop_pool(session: Session, transaction) -> None:
     # Reserved numbers belong to the transaction that took them (its rollback undoes them).

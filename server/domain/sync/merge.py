@@ -6,6 +6,7 @@ every side ends with the same value. Create-only fields never change after creat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,11 +66,16 @@ def merge_fields(kind: str, row: Any, fields: dict[str, Any], clocks: dict[str, 
 
 def coerce(model: type, name: str, value: Any) -> Any:
     """Wire strings become the column's enum members, so rules see the same types as elsewhere."""
-    column = model.__table__.columns.get(name)
-    enum_class = getattr(getattr(column, "type", None), "enum_class", None)
+    enum_class = _enum_class(model, name)
     if enum_class is not None and value is not None and not isinstance(value, enum_class):
         return enum_class(value)
     return value
+
+
+@functools.cache
+def _enum_class(model: type, name: str) -> type | None:
+    column = model.__table__.columns.get(name)
+    return getattr(getattr(column, "type", None), "enum_class", None)
 
 
 def initial_clocks(kind: str, fields: dict[str, Any], clocks: dict[str, str]) -> dict[str, str]:

@@ -1,4 +1,10 @@
-"""Applying a pushed batch: idempotent, one savepoint per record, rules from the domain."""
+"""Applying a pushed batch: idempotent, per-record results, rules from the domain.
+
+A batch is first applied whole, in one savepoint: records checked by compiled schemas, rows
+looked up once, new findings written with one INSERT per batch. Only a batch with a record
+that is refused (or collides with a concurrent push) is rolled back and applied again record
+by record, each in its own savepoint, so that the bad record is rejected alone.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.util import identity_key
 
-from server.domain.database import reserve_change_numbers
+from server.domain.database import next_change_numbers, reserve_change_numbers
 from server.domain.finding_workflow import TransitionRefused, transition_finding
 from server.domain.jsonable import jsonable
 from server.domain.models import (
@@ -48,11 +53,15 @@ from server.domain.sync.records import MODELS, to_record
 from server.domain.sync.scope import Scope
 from server.extensions import db
 from shared_schema.clock import stamp_ms
+from shared_schema.fastload import CompiledSchema
 from shared_schema.records import CREATABLE, CREATE_ONLY, FREE, PUSH_ORDER, RECORD_SCHEMAS
 from shared_schema.scoring import compute_score
 from shared_schema.sync import PushRecordSchema
 
 CLOCK_TOLERANCE = timedelta(hours=24)
+# Built once: building a schema per record cost more than checking the record.
+_ENVELOPE = CompiledSchema(PushRecordSchema())
+_FIELDS = {kind: CompiledSchema(RECORD_SCHEMAS[kind](), partial=True) for kind in PUSH_ORDER}
 
 
 class Refused(Exception):
@@ -79,7 +88,20 @@ class PushContext:
     now: datetime
     finished_inspections: set[uuid.UUID] = field(default_factory=set)
     prefetched: set[tuple[type, uuid.UUID]] = field(default_factory=set)
-    locked_rows: list[Any] = field(default_factory=list)
+    locked_rows: dict[tuple[type, uuid.UUID], Any] = field(default_factory=dict)
+    # The session holds rows weakly; rows looked up or made for this batch are kept here.
+    kept: dict[tuple[type, Any], Any] = field(default_factory=dict)
+    created: set[tuple[type, uuid.UUID]] = field(default_factory=set)
+    pending: dict[type, list[dict[str, Any]]] = field(default_factory=dict)  # rows to INSERT
+    days: dict[tuple[Any, Any], int] = field(default_factory=dict)  # default_days by (severity, item)
+    bulk: bool = False
+
+    def forget_attempt(self) -> None:
+        """After a rolled-back attempt: what it made or looked up may be gone."""
+        self.finished_inspections.clear()
+        self.kept.clear()
+        self.created.clear()
+        self.pending.clear()
 
 
 @dataclass
@@ -118,8 +140,11 @@ def apply_push(
     if creations:
         # New records always write; replayed ones may write nothing and must take no numbers.
         reserve_change_numbers(db.session, creations)
-    for index, record in parsed:
-        results[index] = _apply_one(ctx, record)
+    applied = _apply_in_bulk(ctx, parsed)
+    if applied is None:
+        applied = [(index, _apply_one(ctx, record)) for index, record in parsed]
+    for index, result in applied:
+        results[index] = result
     _score_finished_inspections(ctx)
     reply = {"batch_id": str(batch_id), "replayed": False, "server_time": ctx.now, "results": results}
     batch.reply = jsonable(reply)
@@ -128,14 +153,14 @@ def apply_push(
 
 def _parse(raw: Any, ctx: PushContext) -> Incoming:
     try:
-        envelope = PushRecordSchema().load(raw if isinstance(raw, dict) else {})
+        envelope = _ENVELOPE.load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
         raise Refused("invalid_record", f"记录格式错误 (invalid record): {exc.messages}") from None
     if not isinstance(raw, dict):
         raise Refused("invalid_record", "记录必须是 JSON 对象 (a record must be an object)")
     kind = envelope["kind"]
     try:
-        fields = RECORD_SCHEMAS[kind]().load(envelope["fields"], partial=True)
+        fields = _FIELDS[kind].load(envelope["fields"])
     except ValidationError as exc:
         raise Refused("invalid_fields", f"字段校验失败 (invalid fields): {exc.messages}") from None
     except (ValueError, TypeError, OverflowError) as exc:
@@ -150,10 +175,40 @@ def _parse(raw: Any, ctx: PushContext) -> Incoming:
     if missing:
         raise Refused("clock_missing", f"字段 {', '.join(missing)} 缺少时钟戳 (clock stamp missing)")
     limit_ms = int((ctx.now + CLOCK_TOLERANCE).replace(tzinfo=UTC).timestamp() * 1000)
-    if any(stamp_ms(stamp) > limit_ms for stamp in clocks.values()):
+    # Stamps are fixed-width text that sorts by time: the greatest string is the latest stamp.
+    if clocks and stamp_ms(max(clocks.values())) > limit_ms:
         raise Refused("clock_ahead",
                       "平板时间比服务器快超过24小时，请校准时间后再同步 (tablet clock is ahead)")
     return Incoming(kind, envelope["id"], envelope["op"], fields, clocks)
+
+
+def _apply_in_bulk(ctx: PushContext, parsed: list[tuple[int, Incoming]]) -> list | None:
+    """[(index, result)] with the whole batch applied in one savepoint; None (and nothing
+    applied) when a record was refused or collided, so the caller goes record by record."""
+    ctx.bulk = True
+    applied = []
+    try:
+        with db.session.begin_nested():
+            kind = None
+            for index, record in parsed:
+                if record.kind != kind:  # later kinds may look up the rows of earlier ones
+                    _insert_pending(ctx)
+                    kind = record.kind
+                try:
+                    result = HANDLERS[record.kind](ctx, record)
+                except Deferred as deferred:  # raised before anything is changed
+                    result = _result(record.kind, record.id, "deferred", "photo_missing", str(deferred))
+                if result["status"] == "conflict":
+                    _record_conflict(ctx, record, result)
+                applied.append((index, result))
+            _insert_pending(ctx)
+            db.session.flush()
+    except (Refused, TransitionRefused, IntegrityError):
+        ctx.forget_attempt()
+        return None
+    finally:
+        ctx.bulk = False
+    return applied
 
 
 def _apply_one(ctx: PushContext, record: Incoming) -> dict[str, Any]:
@@ -172,12 +227,36 @@ def _apply_one(ctx: PushContext, record: Incoming) -> dict[str, Any]:
             return _result(record.kind, record.id, "rejected", refused.code, str(refused))
         except IntegrityError as exc:
             # Another push created the same record a moment ago: merge into it on the retry.
+            ctx.pending.clear()
+            key = (MODELS.get(record.kind), record.id)
+            ctx.created.discard(key)
+            ctx.prefetched.discard(key)
             if attempt == 2:
                 return _result(record.kind, record.id, "rejected", "constraint",
                                f"与已有数据冲突 (conflicts with stored data): {exc.orig}")
     if result["status"] == "conflict":
         _record_conflict(ctx, record, result)
     return result
+
+
+def _insert(ctx: PushContext, model: type, values: dict[str, Any]) -> None:
+    """A new row written with plain INSERTs: one per batch when applied in bulk."""
+    ctx.pending.setdefault(model, []).append(values)
+    ctx.created.add((model, values["id"]))
+    if not ctx.bulk:
+        _insert_pending(ctx)
+
+
+def _insert_pending(ctx: PushContext) -> None:
+    for model, rows in ctx.pending.items():
+        for row, number in zip(rows, next_change_numbers(db.session, len(rows)), strict=True):
+            row["server_seq"] = number
+        by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for row in rows:  # one executemany needs the same columns in every row
+            by_columns.setdefault(frozenset(row), []).append(row)
+        for group in by_columns.values():
+            db.session.execute(sa.insert(model.__table__), group)
+    ctx.pending.clear()
 
 
 def _refusal(record: Incoming, refused: Refused) -> dict[str, Any]:
@@ -225,15 +304,28 @@ def _merged(kind: str, row: Any, outcome: MergeOutcome) -> dict[str, Any]:
 
 def _locked(ctx: PushContext, model: type, record_id: Any) -> Any:
     """The stored row, locked for this transaction; rows of the batch were locked up front."""
-    if (model, record_id) in ctx.prefetched:
-        return db.session.identity_map.get(identity_key(model, record_id))
+    key = (model, record_id)
+    if key in ctx.created:  # made by this batch: the ORM object, or the row just inserted
+        return ctx.kept.get(key) or db.session.get(model, record_id)
+    if key in ctx.prefetched:
+        return ctx.locked_rows.get(key)
     return db.session.get(model, record_id, with_for_update=True)
 
 
+def _get(ctx: PushContext, model: type, record_id: Any) -> Any:
+    """A row by id, looked up once per batch (a batch names the same estate 500 times)."""
+    key = (model, record_id)
+    row = ctx.kept.get(key)
+    if row is None:
+        row = db.session.get(model, record_id)
+        if row is not None:
+            ctx.kept[key] = row
+    return row
+
+
 def _is_new(ctx: PushContext, record: Incoming) -> bool:
-    model = MODELS.get(record.kind)
-    return (model is not None and record.op == "upsert" and (model, record.id) in ctx.prefetched
-            and db.session.identity_map.get(identity_key(model, record.id)) is None)
+    key = (MODELS.get(record.kind), record.id)
+    return record.op == "upsert" and key in ctx.prefetched and key not in ctx.locked_rows
 
 
 def _prefetch(ctx: PushContext, records: list[Incoming]) -> None:
@@ -246,8 +338,8 @@ def _prefetch(ctx: PushContext, records: list[Incoming]) -> None:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             # The session's identity map holds rows weakly; the context keeps them alive.
-            ctx.locked_rows += db.session.scalars(
-                sa.select(model).where(model.id.in_(chunk)).with_for_update()).all()
+            for row in db.session.scalars(sa.select(model).where(model.id.in_(chunk)).with_for_update()):
+                ctx.locked_rows[(model, row.id)] = row
             ctx.prefetched.update((model, record_id) for record_id in chunk)
 
 
@@ -265,7 +357,8 @@ def _require(fields: dict[str, Any], *names: str) -> None:
         raise Refused("missing_field", f"新建记录缺少字段 {', '.join(missing)} (required to create)")
 
 
-def _new(kind: str, model: type, record: Incoming, skip: tuple[str, ...] = (), **server_fields: Any):
+def _new(ctx: PushContext, kind: str, model: type, record: Incoming, skip: tuple[str, ...] = (),
+         **server_fields: Any):
     row = model(id=record.id, **server_fields)
     for name, value in record.fields.items():
         if name not in skip:
@@ -273,6 +366,8 @@ def _new(kind: str, model: type, record: Incoming, skip: tuple[str, ...] = (), *
     if hasattr(row, "field_clocks"):
         row.field_clocks = initial_clocks(kind, record.fields, record.clocks)
     db.session.add(row)
+    ctx.kept[(model, record.id)] = row
+    ctx.created.add((model, record.id))
     return row
 
 
@@ -300,7 +395,7 @@ def _inspection(ctx: PushContext, record: Incoming) -> dict[str, Any]:
         result = _update(ctx, "inspection", row, record)
     else:
         _require(record.fields, "estate_id", "kind")
-        estate = _in_scope(ctx, db.session.get(Estate, record.fields["estate_id"]), "estate")
+        estate = _in_scope(ctx, _get(ctx, Estate, record.fields["estate_id"]), "estate")
         template_id = record.fields.get("template_id")
         if template_id is not None:
             template = db.session.get(ChecklistTemplate, template_id)
@@ -308,7 +403,7 @@ def _inspection(ctx: PushContext, record: Incoming) -> dict[str, Any]:
                 template.status == TemplateStatus.DRAFT
             ):
                 raise Refused("not_found", "检查表不存在或未发布 (checklist not found or not published)")
-        row = _new("inspection", Inspection, record, skip=("inspector_ids",),
+        row = _new(ctx, "inspection", Inspection, record, skip=("inspector_ids",),
                    office_id=estate.office_id, region_code=estate.region_code,
                    created_by_id=ctx.user.id)
         row.inspectors = _inspectors(ctx, record.fields.get("inspector_ids"))
@@ -337,10 +432,9 @@ def _answer(ctx: PushContext, record: Incoming) -> dict[str, Any]:
         result = _update(ctx, "answer", row, record)
     else:
         _require(record.fields, "inspection_id", "item_id", "result")
-        inspection = _in_scope(ctx, db.session.get(Inspection, record.fields["inspection_id"]),
-                               "inspection")
-        item = db.session.get(ChecklistItem, record.fields["item_id"])
-        section = db.session.get(ChecklistSection, item.section_id) if item else None
+        inspection = _in_scope(ctx, _get(ctx, Inspection, record.fields["inspection_id"]), "inspection")
+        item = _get(ctx, ChecklistItem, record.fields["item_id"])
+        section = _get(ctx, ChecklistSection, item.section_id) if item else None
         if section is None or section.template_id != inspection.template_id:
             raise Refused("not_found", "检查项不属于该检查的检查表 (item not in this checklist)")
         twin = db.session.scalar(sa.select(Answer).where(
@@ -352,9 +446,9 @@ def _answer(ctx: PushContext, record: Incoming) -> dict[str, Any]:
             return _result("answer", record.id, "conflict", "duplicate_answer",
                            f"该检查项已有答案（{twin.id}），已合并 (merged into the existing answer)",
                            to_record("answer", twin))
-        row = _new("answer", Answer, record, region_code=inspection.region_code)
+        row = _new(ctx, "answer", Answer, record, region_code=inspection.region_code)
         result = _result("answer", row.id, "accepted")
-    inspection = db.session.get(Inspection, row.inspection_id)
+    inspection = _get(ctx, Inspection, row.inspection_id)
     if inspection.status == InspectionStatus.FINISHED:
         ctx.finished_inspections.add(inspection.id)
     return result
@@ -377,26 +471,39 @@ def _finding(ctx: PushContext, record: Incoming) -> dict[str, Any]:
         return _update(ctx, "finding", row, record)
     fields = record.fields
     _require(fields, "estate_id", "category", "severity", "found_at")
-    estate = _in_scope(ctx, db.session.get(Estate, fields["estate_id"]), "estate")
-    item = db.session.get(ChecklistItem, fields["item_id"]) if fields.get("item_id") else None
+    estate = _in_scope(ctx, _get(ctx, Estate, fields["estate_id"]), "estate")
+    item = _get(ctx, ChecklistItem, fields["item_id"]) if fields.get("item_id") else None
     if fields.get("item_id") and item is None:
         raise Refused("not_found", "检查项不存在 (item not found)")
     if fields.get("inspection_id"):
-        inspection = db.session.get(Inspection, fields["inspection_id"])
+        inspection = _get(ctx, Inspection, fields["inspection_id"])
         if inspection is None or inspection.estate_id != estate.id:
             raise Refused("not_found", "检查记录不存在或不属于该小区 (inspection not in this estate)")
-    row = _new("finding", Finding, record, office_id=estate.office_id,
-               region_code=estate.region_code, status=FindingStatus.OPEN,
-               reported_by_id=ctx.user.id)
-    row.due_at = _proposed_due(row, fields.get("due_at"))
-    return _result("finding", row.id, "accepted")
+    values = {name: coerce(Finding, name, value) for name, value in fields.items()}
+    values.update(id=record.id, office_id=estate.office_id, region_code=estate.region_code,
+                  status=FindingStatus.OPEN, reported_by_id=ctx.user.id,
+                  field_clocks=initial_clocks("finding", fields, record.clocks))
+    rule = (values["severity"], values.get("item_id"))
+    if rule not in ctx.days:
+        ctx.days[rule] = default_days(_NewFinding(*rule))
+    values["due_at"] = _proposed_due(values["found_at"], ctx.days[rule], fields.get("due_at"))
+    _insert(ctx, Finding, values)
+    return _result("finding", record.id, "accepted")
 
 
-def _proposed_due(finding: Finding, proposal: datetime | None) -> datetime:
+@dataclass(frozen=True)
+class _NewFinding:
+    """What the deadline rule reads of a finding, before its row exists."""
+
+    severity: Any
+    item_id: uuid.UUID | None
+
+
+def _proposed_due(found_at: datetime, days: int, proposal: datetime | None) -> datetime:
     """The tablet's proposal when it is sane, else the office's rule; a notice sets the real one."""
-    if proposal is not None and finding.found_at <= proposal <= finding.found_at + timedelta(days=365):
+    if proposal is not None and found_at <= proposal <= found_at + timedelta(days=365):
         return proposal
-    return finding.found_at + timedelta(days=default_days(finding))
+    return found_at + timedelta(days=days)
 
 
 def _rectification(ctx: PushContext, record: Incoming) -> dict[str, Any]:
@@ -431,14 +538,14 @@ def _photo_link(ctx: PushContext, record: Incoming) -> dict[str, Any]:
         raise Refused("invalid_fields", "照片必须且只能关联一条记录 (link exactly one record)")
     _require(fields, "photo_sha256")
     model, kind = _LINK_OWNERS[owners[0]]
-    owner = _in_scope(ctx, db.session.get(model, fields[owners[0]]), kind)
-    photo = db.session.get(Photo, fields["photo_sha256"])
+    owner = _in_scope(ctx, _get(ctx, model, fields[owners[0]]), kind)
+    photo = _get(ctx, Photo, fields["photo_sha256"])
     if photo is None or not photo.stored:
         raise Deferred("照片尚未上传，请先上传照片再同步 (upload the photo first)")
     for name in _CAPTURE_FIELDS:
         if fields.get(name) is not None and getattr(photo, name) is None:
             setattr(photo, name, fields[name])
-    row = _new("photo_link", PhotoLink, record, skip=_CAPTURE_FIELDS, region_code=owner.region_code)
+    row = _new(ctx, "photo_link", PhotoLink, record, skip=_CAPTURE_FIELDS, region_code=owner.region_code)
     return _result("photo_link", row.id, "accepted")
 
 

@@ -23,6 +23,7 @@ from server.domain.models import (
     TemplateStatus,
 )
 from server.domain.sync.scope import Scope
+from shared_schema.fastload import CompiledDump
 from shared_schema.records import RECORD_SCHEMAS
 
 MODELS: dict[str, type] = {
@@ -46,7 +47,8 @@ KIND_OF_TABLE = {model.__tablename__: kind for kind, model in MODELS.items()}
 REGION_SCOPED = ("estate", "inspection", "answer", "finding", "photo_link", "notice",
                  "rectification", "revisit")
 
-_dumpers = {kind: schema() for kind, schema in RECORD_SCHEMAS.items()}
+# Compiled once: a pull of 500 rows spent more time in Schema.dump than in the database.
+_dumpers = {kind: CompiledDump(schema()) for kind, schema in RECORD_SCHEMAS.items()}
 
 
 def scoped_query(kind: str, scope: Scope) -> sa.Select:
