@@ -188,7 +188,16 @@ def _revisit_done(actor: User | None, revisit: Revisit, changes: dict[str, Any])
 def _escalated(actor: User | None, escalation: Escalation, changes: dict[str, Any]) -> None:
     finding = db.session.get(Finding, escalation.finding_id)
     people = _company_users(_addressee(finding)) + _staff([_issuer(finding)])
-    _tell(people, finding, K.ESCALATED, escalation.decided_at, actor, notice_id=finding.notice_id)
+    # The scheduler climbs the ladder at any hour; what it decides is told in office hours.
+    at = escalation.decided_at if actor is not None else next_reminder_hour(escalation.decided_at)
+    _tell(people, finding, K.ESCALATED, at, actor, notice_id=finding.notice_id)
+
+
+def next_reminder_hour(at: datetime) -> datetime:
+    """The first REMINDER_HOUR (local) at or after `at`."""
+    hour = time(int(setting("REMINDER_HOUR")), 0)
+    moment = utc_at(local_date(at), hour)
+    return moment if moment >= at else utc_at(local_date(at) + timedelta(days=1), hour)
 
 
 # --- 回头看 reminders --------------------------------------------------------------------------
