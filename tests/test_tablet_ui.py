@@ -177,3 +177,43 @@ def test_a_revisit_shows_the_companys_after_photo_and_completes(ui_server, seed,
         assert (done.status.value, done.result.value, done.note) == ("done", "fixed", "飞线已拆除")
         assert db.session.get(Finding, UUID(finding_id)).status == FindingStatus.CLOSED
         db.session.remove()
+
+
+def test_settings_switch_language_at_once_and_unpairing_says_what_would_be_lost(ui_server, seed, tablet):
+    h = tablet
+    pair(h, ui_server.url, seed.username)
+    wait_synced(h)
+    ui_server.stop()  # what is recorded now cannot be sent
+    today = h.screen("today")
+    h.tap(h.button(tr("记录问题"), today.ids.estates))
+    finding = h.screen("finding")
+    h.type_into(finding.ids.description, "消防通道堆放杂物")
+    h.tap(finding.ids.save)
+    h.settle()
+    assert h.screen().name == "today" and h.app.pending == 1
+
+    h.tap(h.button(tr("设置")))
+    settings = h.screen("settings")
+    h.tap(settings.ids.lang_en)
+    h.frames(2)
+    assert h.app.root.ids.status_bar.ids.sync_button.text == "Sync"
+    assert settings.ids.unpair.text == "Unpair this tablet"
+    h.tap(settings.ids.lang_zh)
+    h.frames(2)
+    assert settings.ids.unpair.text == "注销此平板"
+
+    h.tap(settings.ids.unpair)
+    h.settle()
+    dialog = h.modal("ConfirmDialog")
+    assert "1 条记录" in dialog.message and "永久丢失" in dialog.message
+    h.tap(dialog.ids.cancel)  # thought better of it: nothing is lost
+    h.settle()
+    assert h.app.store.is_paired and h.app.pending == 1
+
+    h.tap(settings.ids.unpair)
+    h.settle()
+    dialog = h.modal("ConfirmDialog")
+    h.tap(dialog.ids.ok)
+    h.settle()
+    assert h.screen().name == "pairing" and not h.app.store.is_paired
+    assert h.app.store.records.count() == 0

@@ -82,6 +82,13 @@ class Harness:
                 return widget
         raise LookupError("no such widget on screen")
 
+    def modal(self, class_name: str) -> Widget:
+        """An open popup (ModalView) of that class; popups sit on the window, not in the root."""
+        for child in Window.children:
+            if type(child).__name__ == class_name:
+                return child
+        raise LookupError(f"no {class_name} open")
+
     def button(self, text: str, root: Widget | None = None) -> Widget:
         """The visible button whose text is `text` (or starts with it)."""
         root = root or self.app.root
