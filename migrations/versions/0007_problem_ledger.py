@@ -31,13 +31,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_estate_name_initials'), ['name_initials'], unique=False)
     with op.batch_alter_table('finding', schema=None) as batch_op:
         # The ledger's default order (newest first) walks this one; keyset pages seek into it.
-        batch_op.create_index('ix_finding_office_found', ['office_id', 'found_at', 'id'], unique=False)
+        # On PostgreSQL both carry the columns the overview reads: index-only scans.
+        batch_op.create_index('ix_finding_office_found', ['office_id', 'found_at', 'id'], unique=False,
+                              postgresql_include=['status', 'closed_at', 'due_at', 'region_code',
+                                                  'deleted_at'])
+        batch_op.create_index('ix_finding_office_status', ['office_id', 'status'], unique=False,
+                              postgresql_include=['region_code', 'category', 'due_at', 'deleted_at'])
         batch_op.create_index('ix_finding_closed_at', ['closed_at'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('finding', schema=None) as batch_op:
         batch_op.drop_index('ix_finding_closed_at')
+        batch_op.drop_index('ix_finding_office_status')
         batch_op.drop_index('ix_finding_office_found')
     with op.batch_alter_table('estate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_estate_name_initials'))

@@ -157,7 +157,7 @@ def parse_filters(args: Mapping[str, str]) -> LedgerFilters:
         values["category"] = raw["category"][:50]
     filters = LedgerFilters(q=raw["q"], after=raw["after"] or None, **values)  # type: ignore[arg-type]
     if filters.after:
-        decode_cursor(filters.after, SORTS[filters.sort])  # refuse a bad cursor now, not mid-query
+        decode_cursor(filters.after, SORTS[filters.sort].parse)  # refuse a bad cursor now, not mid-query
     return filters
 
 
@@ -166,24 +166,31 @@ def encode_cursor(value: object, row_id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, sort: Sort) -> tuple[object, uuid.UUID]:
+def decode_cursor(cursor: str, parse: type) -> tuple[object, uuid.UUID]:
+    """(key value, row id) of a cursor made by encode_cursor; `parse` is the key's type."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         key, _, row_id = text.rpartition("|")
-        value = datetime.fromisoformat(key) if sort.parse is datetime else key
+        value = datetime.fromisoformat(key) if parse is datetime else key
         return value, uuid.UUID(row_id)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise LedgerFilterError("翻页位置无法识别，请从第一页重新开始 (bad page cursor)") from None
 
 
+def search_estates(q: str) -> sa.Select:
+    """Ids of estates whose name contains `q`, or, for Latin letters only, whose name's pinyin
+    initials contain them (ygh → 阳光花园)."""
+    if INITIALS.match(q):
+        return sa.select(Estate.id).where(Estate.name_initials.contains(q.lower(), autoescape=True))
+    return sa.select(Estate.id).where(Estate.name.contains(q, autoescape=True))
+
+
 def search_clause(q: str) -> sa.ColumnElement[bool]:
     """Chinese text: a substring of the estate's name, the location or the description.
-    Latin letters only: the pinyin initials of the estate's name (ygh → 阳光花园)."""
+    Latin letters only: the pinyin initials of the estate's name."""
     if INITIALS.match(q):
-        estates = sa.select(Estate.id).where(Estate.name_initials.contains(q.lower(), autoescape=True))
-        return Finding.estate_id.in_(estates)
-    estates = sa.select(Estate.id).where(Estate.name.contains(q, autoescape=True))
-    return sa.or_(Finding.estate_id.in_(estates), Finding.location.contains(q, autoescape=True),
+        return Finding.estate_id.in_(search_estates(q))
+    return sa.or_(Finding.estate_id.in_(search_estates(q)), Finding.location.contains(q, autoescape=True),
                   Finding.description.contains(q, autoescape=True))
 
 
@@ -242,7 +249,7 @@ def ledger_select(user: User, filters: LedgerFilters, now: datetime) -> sa.Selec
     sort = SORTS[filters.sort]
     where = filter_clauses(user, filters, now)
     if filters.after:
-        value, row_id = decode_cursor(filters.after, sort)
+        value, row_id = decode_cursor(filters.after, sort.parse)
         key = sa.tuple_(sort.column, Finding.id)
         where.append(key < sa.tuple_(value, row_id) if sort.descending else key > sa.tuple_(value, row_id))
     order = (sort.column.desc(), Finding.id.desc()) if sort.descending else (sort.column, Finding.id)
