@@ -33,7 +33,7 @@ def fresh_app(url: str, **config):
     folder = tempfile.mkdtemp(prefix="xuncha-bench-app-")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "PHOTO_DIR": f"{folder}/photos",
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "DEVICE_RATE_PER_MINUTE": 10**9, "DEVICE_RATE_BURST": 10**9, **config})
+                      "DEVICE_RATE_LIMIT": "1000000000 per minute", **config})
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as conn:
@@ -63,7 +63,7 @@ def serve_in_own_process(url: str) -> Iterator[str]:
     (folder / "config.py").write_text(
         f"SECRET_KEY = 'bench'\nPHOTO_DIR = {str(folder / 'photos')!r}\n"
         "PASSWORD_HASH_METHOD = 'pbkdf2:sha256:1000'\n"
-        "DEVICE_RATE_PER_MINUTE = 10**9\nDEVICE_RATE_BURST = 10**9\n")
+        "DEVICE_RATE_LIMIT = '1000000000 per minute'\n")
     env = {**os.environ, "XUNCHA_INSTANCE": str(folder), "XUNCHA_DATABASE_URL": url}
     xuncha = str(Path(sys.executable).with_name("xuncha"))
     # fresh_app made the tables from the models; record them as migrated so serve accepts them.

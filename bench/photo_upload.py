@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from limits import parse  # noqa: E402
 
 from bench.harness import serve_in_own_process  # noqa: E402
 from server import create_app  # noqa: E402
@@ -94,8 +95,7 @@ def main() -> None:
             "SECRET_KEY": "bench",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             # The per-device limiter would otherwise set the pace (see the note printed below).
-            "DEVICE_RATE_PER_MINUTE": 10**9,
-            "DEVICE_RATE_BURST": 10**9,
+            "DEVICE_RATE_LIMIT": "1000000000 per minute",
         })
         with app.app_context():
             db.create_all()
@@ -152,12 +152,10 @@ def main() -> None:
     print(f"re-upload of the same {args.photos}: {again[0]} requests "
           f"({again[0] / args.photos:.0f} per photo), {again_elapsed:.2f} s, "
           f"wire up {again[1] / 1e3:.1f} kB + down {again[2] / 1e3:.1f} kB")
-    rate, burst = app.config["DEVICE_RATE_PER_MINUTE"], app.config["DEVICE_RATE_BURST"]
-    defaults = default_config(tmp)
-    floor = max(0, first[0] - defaults["DEVICE_RATE_BURST"]) / (defaults["DEVICE_RATE_PER_MINUTE"] / 60)
-    print(f"note: limiter raised to {rate}/min (burst {burst}) here; with the defaults "
-          f"({defaults['DEVICE_RATE_PER_MINUTE']}/min, burst {defaults['DEVICE_RATE_BURST']}) "
-          f"these {first[0]} requests need at least {floor:.0f} s.")
+    per_minute = parse(default_config(tmp)["DEVICE_RATE_LIMIT"]).amount
+    floor = max(0, first[0] - per_minute) / (per_minute / 60)
+    print(f"note: limiter raised to {app.config['DEVICE_RATE_LIMIT']} here; with the default "
+          f"({per_minute} per minute) these {first[0]} requests need at least {floor:.0f} s.")
 
 
 if __name__ == "__main__":

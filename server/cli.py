@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, ScriptInfo
+from flask.cli import FlaskGroup, ScriptInfo, run_command
 
 from server.config import ConfigError
 
@@ -34,6 +34,28 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def cli() -> None:
     """巡查 Xuncha server commands."""
+
+
+def _checked_run_command() -> click.Command:
+    """Flask's development server (`xuncha run`), after the same checks as `xuncha serve`: a
+    production instance must not come up through a side door with demo passwords or an old
+    schema."""
+    original = run_command
+
+    @click.pass_context
+    def run(ctx: click.Context, **options) -> None:
+        from server.commands.serve import check_ready_to_serve
+
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            check_ready_to_serve(app)
+        ctx.invoke(original, **options)
+
+    return click.Command("run", params=original.params, callback=run, help=original.help,
+                         short_help=original.short_help)
+
+
+cli.add_command(_checked_run_command())
 
 
 def main() -> None:

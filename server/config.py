@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+# Once the embedded default; public, so refused in production wherever it is set.
 DEMO_SECRET_KEY = "xuncha-demo-secret-key-do-not-use-in-production"
+MIN_SECRET_KEY_BYTES = 32
+SECRET_KEY_FILE = "secret_key"
 DEMO_PASSWORD = "xuncha-demo"
 
 # XUNCHA_ENV: "demo" (the default; demo secrets allowed) or "production" (they are refused).
@@ -31,6 +35,11 @@ ENV_SETTINGS: dict[str, type] = {
     "WEBHOOK_URL": str,
     "WEBHOOK_SECRET": str,
     "SESSION_COOKIE_SECURE": bool,
+    "RATELIMIT_STORAGE_URL": str,
+    "PASSWORD_RATE_LIMIT_PER_ACCOUNT": str,
+    "PASSWORD_RATE_LIMIT_PER_ADDRESS": str,
+    "DEVICE_RATE_LIMIT": str,
+    "PROXY_HOPS": int,
 }
 
 
@@ -43,7 +52,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
     instance = Path(instance_path)
     return {
         "ENV": "demo",
-        "SECRET_KEY": DEMO_SECRET_KEY,
+        # None: the instance's own random key, made on first start (instance_secret_key).
+        "SECRET_KEY": None,
         "DATABASE_URL": f"sqlite:///{instance / 'xuncha.sqlite3'}",
         "PHOTO_DIR": str(instance / "photos"),
         "MAIL_HOST": "127.0.0.1",
@@ -64,14 +74,21 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # A signed session cookie is accepted for a working day after it was written.
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "JSON_AS_ASCII": False,
-        # Per device, per process. A sync of a day's work is a handful of requests plus about
-        # three per photo (status query and chunks): 1,000 photos must not be throttled, a
-        # tablet stuck in a loop must be.
-        "DEVICE_RATE_PER_MINUTE": 3000,
-        "DEVICE_RATE_BURST": 1500,
-        # Dashboard logins per address: enough for a busy office behind one NAT, too few to guess.
-        "LOGIN_RATE_PER_MINUTE": 20,
-        "LOGIN_RATE_BURST": 30,
+        # Rate limits (server/ratelimit.py, docs/security.md), as Flask-Limiter strings. Counted
+        # in RATELIMIT_STORAGE_URL (a Redis URL shares one count among all server processes),
+        # else in each process's memory.
+        "RATELIMIT_STORAGE_URL": "",
+        "RATELIMIT_KEY_PREFIX": "xuncha",
+        # Every password check, the dashboard's login and a tablet's pairing alike: per account
+        # too few to guess, per address enough for a busy office behind one NAT.
+        "PASSWORD_RATE_LIMIT_PER_ACCOUNT": "10 per minute;50 per hour",
+        "PASSWORD_RATE_LIMIT_PER_ADDRESS": "30 per minute;300 per hour",
+        # Per device. A sync of a day's work is a handful of requests plus about three per photo
+        # (status query and chunks): 1,000 photos must not be throttled, a tablet stuck in a
+        # loop must be.
+        "DEVICE_RATE_LIMIT": "3000 per minute",
+        # How many reverse proxies in front of the server add to X-Forwarded-For; 0 ignores it.
+        "PROXY_HOPS": 0,
         # Photos (docs/photos.md): "local" keeps them under PHOTO_DIR.
         "PHOTO_STORE": "local",
         "PHOTO_MAX_BYTES": 15 * 1024 * 1024,
@@ -113,8 +130,32 @@ def settings_from_env(environ: os._Environ | dict[str, str]) -> dict[str, Any]:
     }
 
 
-def resolve_derived_settings(config: dict[str, Any]) -> None:
+def instance_secret_key(instance_path: str) -> str:
+    """The instance's own random secret key, kept in <instance>/secret_key (mode 0600).
+
+    Made on the first start, read on every later one; two processes starting at once agree,
+    because only one can create the file. Several hosts must share the file or set
+    XUNCHA_SECRET_KEY, or each would refuse the others' session cookies.
+    """
+    path = Path(instance_path) / SECRET_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii", errors="replace").strip()
+        if len(key) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(
+                f"{path} 内容不完整，请删除该文件后重新启动 (the instance secret key file is damaged:"
+                " delete it and start again)") from None
+        return key
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(secrets.token_hex(32) + "\n")
+    return path.read_text(encoding="ascii").strip()
+
+
+def resolve_derived_settings(config: dict[str, Any], instance_path: str) -> None:
     """Settings whose default depends on others, decided once everything is loaded."""
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
     if config.get("SESSION_COOKIE_SECURE") is None:
         config["SESSION_COOKIE_SECURE"] = config.get("ENV") == "production"
 
@@ -136,10 +177,17 @@ def check_production_safety(config: Mapping[str, Any], demo_accounts: Iterable[s
         )
     if env != "production":
         return
-    if config.get("SECRET_KEY") in (None, "", DEMO_SECRET_KEY):
+    key = config.get("SECRET_KEY") or ""
+    if key == DEMO_SECRET_KEY:
         raise ConfigError(
-            "生产模式必须设置自己的 XUNCHA_SECRET_KEY，不能用演示密钥"
-            " (production mode needs its own XUNCHA_SECRET_KEY, not the demo key)"
+            "生产模式不能使用公开的演示密钥：删除该设置（将自动生成本实例的随机密钥）"
+            "或设置自己的 XUNCHA_SECRET_KEY (production mode refuses the public demo key)"
+        )
+    if len(key.encode() if isinstance(key, str) else key) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"生产模式的 XUNCHA_SECRET_KEY 至少要 {MIN_SECRET_KEY_BYTES} 个字节，例如"
+            " python3 -c 'import secrets; print(secrets.token_hex(32))' 生成的随机串"
+            f" (production needs a secret key of at least {MIN_SECRET_KEY_BYTES} bytes)"
         )
     names = sorted(demo_accounts)
     if names:

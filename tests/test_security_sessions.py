@@ -72,7 +72,7 @@ def _login_set_cookie(client, username: str) -> str:
     page = client.get("/login")
     reply = client.post("/login", data={"username": username, "password": PASSWORD,
                                         "csrf_token": csrf_token(page.get_data(as_text=True))})
-    return reply.headers.get("Set-Cookie", "")
+    return next(c for c in reply.headers.getlist("Set-Cookie") if c.startswith("session="))
 
 
 def test_session_cookie_is_lax_and_http_only_in_demo(client, supervisor):

@@ -98,7 +98,7 @@ def test_unknown_api_path_is_json_404(client):
 
 
 def test_a_runaway_tablet_is_slowed_down_with_429(app, client, tablet):
-    app.config.update(DEVICE_RATE_BURST=3, DEVICE_RATE_PER_MINUTE=1)
+    app.config.update(DEVICE_RATE_LIMIT="3 per minute")
     codes = [client.get("/api/v1/sync/pull", headers=tablet.headers).status_code for _ in range(6)]
     assert codes[:2] == [200, 200] and codes[-1] == 429
     reply = client.get("/api/v1/sync/pull", headers=tablet.headers)

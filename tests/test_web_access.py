@@ -98,7 +98,7 @@ def test_issuing_needs_the_csrf_token(client, two_companies, make):
 def test_password_guessing_is_slowed_down(app, client, two_companies):
     from tests.web_support import csrf_token
 
-    app.config.update(LOGIN_RATE_BURST=5, LOGIN_RATE_PER_MINUTE=1)
+    app.config.update(PASSWORD_RATE_LIMIT_PER_ACCOUNT="5 per minute")
     statuses = []
     for attempt in range(8):
         page = client.get("/login").get_data(as_text=True)
@@ -108,6 +108,53 @@ def test_password_guessing_is_slowed_down(app, client, two_companies):
         statuses.append(reply.status_code)
     assert statuses[:5] == [401] * 5 and statuses[-1] == 429
     assert "过于频繁" in reply.get_data(as_text=True)
+
+
+# --- Accounts and the office's register (issue 13): role × page × expected status -----------
+
+@pytest.fixture
+def register_city(app):
+    """The dashboard's small city plus an admin of its office."""
+    import uuid
+
+    from server.domain.models import Office
+    from tests import factories
+    from tests.dashboard_city import NOW, build_city
+
+    app.config["CLOCK"] = lambda: NOW
+    with app.app_context():
+        city = build_city()
+        city["admin"] = factories.user(db.session.get(Office, uuid.UUID(city["office"])), Role.ADMIN).username
+        city["estate1"] = city["estates"][0]
+        db.session.commit()
+    return city
+
+
+ADMIN_ONLY = {"admin": 200, "supervisor": 403, "inspector": 403, "far": 403, "company": 403}
+OFFICE_STAFF = {"admin": 200, "supervisor": 200, "inspector": 403, "far": 200, "company": 403}
+REGISTER_PAGES = [
+    ("/admin/users", ADMIN_ONLY),
+    ("/admin/users?role=inspector&q=li", ADMIN_ONLY),
+    ("/admin/users/new", ADMIN_ONLY),
+    ("/admin/users/{inspector_id}", ADMIN_ONLY),
+    ("/account/password", dict.fromkeys(ADMIN_ONLY, 200)),
+    ("/companies", OFFICE_STAFF),
+    ("/companies/new", OFFICE_STAFF),
+    ("/companies/{sunny}", OFFICE_STAFF),
+    ("/estates/{estate1}/edit", {**OFFICE_STAFF, "far": 404}),
+    ("/no/such/page", dict.fromkeys(ADMIN_ONLY, 404)),
+]
+
+
+@pytest.mark.parametrize("path,expected", REGISTER_PAGES, ids=[p for p, _ in REGISTER_PAGES])
+def test_register_page_status(client, register_city, path, expected):
+    for role, status in expected.items():
+        login(client, register_city[role])
+        response = client.get(path.format(**register_city))
+        assert response.status_code == status, (role, path, response.status_code)
+        if status >= 400:
+            assert "<title>" in response.get_data(as_text=True)  # the layout's Chinese page
+        client.post("/logout", data={"csrf_token": token_from(client, "/inbox")})
 
 
 # --- Role × page × expected status (add rows for new pages) ----------------------------------

@@ -5,14 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
 from server.api.errors import ApiError
 from server.domain.devices import find_device_by_token
 from server.domain.models.base import utcnow
-from server.ratelimit import limiter_for
+from server.ratelimit import allow
 from shared_schema import MIN_SCHEMA_VERSION, SCHEMA_VERSION
 
 SCHEMA_HEADER = "X-Xuncha-Schema"
@@ -37,12 +36,8 @@ def check_schema_version() -> int:
     return version
 
 
-
-
-def rate_limit(key: Any) -> None:
-    config = current_app.config
-    if not limiter_for(current_app).allow(key, config["DEVICE_RATE_PER_MINUTE"], config["DEVICE_RATE_BURST"]):
-        raise ApiError(429, "rate_limited", "请求过于频繁，请稍后再试 (too many requests)")
+def too_many_requests() -> ApiError:
+    return ApiError(429, "rate_limited", "请求过于频繁，请稍后再试 (too many requests)")
 
 
 def require_device(view: Callable) -> Callable:
@@ -61,7 +56,8 @@ def require_device(view: Callable) -> Callable:
             raise ApiError(403, "device_revoked", REVOKED_MESSAGE)
         if not device.user.active:
             raise ApiError(403, "user_inactive", "账号已停用 (account disabled)")
-        rate_limit(device.id)
+        if not allow("DEVICE_RATE_LIMIT", device.id):
+            raise too_many_requests()
         now = utcnow()
         # A write per request would make every no-change pull a write transaction.
         if device.last_seen_at is None or now - device.last_seen_at > SEEN_RESOLUTION:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request
-
 from server.api import bp
-from server.api.auth import check_schema_version, rate_limit
+from server.api.auth import check_schema_version, too_many_requests
 from server.api.errors import ApiError
 from server.api.payload import load
 from server.domain.devices import PairingError, pair_with_code, pair_with_password
 from server.domain.models import Office
 from server.domain.models.base import utcnow
 from server.extensions import db
+from server.ratelimit import allow, allow_password_check, client_address
 from shared_schema.devices import PairRequestSchema, PairResponseSchema
 from shared_schema.fields import UtcDateTime
 
@@ -20,9 +19,15 @@ from shared_schema.fields import UtcDateTime
 def pair_device():
     """Pair a tablet with username + password or a one-time code; the token is shown once."""
     version = check_schema_version()
-    # Guessing passwords or codes costs one slot per attempt per address.
-    rate_limit(("pair", request.remote_addr))
     data = load(PairRequestSchema())
+    # Guessing costs a slot per attempt, right or wrong: a password counts against the account
+    # and the address as a login on the dashboard does, a code against the address.
+    if "pairing_code" in data:
+        allowed = allow("PASSWORD_RATE_LIMIT_PER_ADDRESS", client_address())
+    else:
+        allowed = allow_password_check(data["username"])
+    if not allowed:
+        raise too_many_requests()
     try:
         if "pairing_code" in data:
             device, token = pair_with_code(data["pairing_code"], data["device_name"], version,

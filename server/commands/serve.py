@@ -74,9 +74,13 @@ def check_ready_to_serve(app: Flask) -> list[User]:
     """The checks before serving (`xuncha serve` and `xuncha run` alike): production's safety
     rules with the database's demo accounts, and a schema at the code's migration head.
     Returns the active demo accounts, for the demo's welcome."""
-    check_schema_is_current(app)  # first: an old schema may lack the columns read below
-    demo_logins = active_demo_accounts()
+    try:
+        demo_logins = active_demo_accounts()
+    except sa.exc.DBAPIError:
+        check_schema_is_current(app)  # an old schema lacks columns read there: say that instead
+        raise
     check_production_safety(app.config, [u.username for u in demo_logins])
+    check_schema_is_current(app)
     return demo_logins
 
 

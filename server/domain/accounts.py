@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -40,3 +42,24 @@ def session_id(user: User) -> str:
 
 def verify_password(user: User, password: str) -> bool:
     return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check a password as `verify_password`, but for no user (or one without a hash) check it
+    against a dummy hash of the same method: an unknown username then takes as long to refuse
+    as a known one, so timing does not tell which usernames exist."""
+    if user is not None and user.password_hash:
+        return verify_password(user, password)
+    check_password_hash(dummy_hash(), password)
+    return False
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash of a random password with the configured method, made once per method."""
+    method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _dummy_hashes[method]

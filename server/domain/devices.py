@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from server.domain.accounts import verify_password
+from server.domain.accounts import password_matches
 from server.domain.audit import record_audit
 from server.domain.models import FIELD_ROLES, Device, PairingCode, Region, Role, User
 from server.domain.models.base import utcnow
@@ -18,6 +18,9 @@ from server.extensions import db
 PAIRING_CODE_TTL = timedelta(minutes=15)
 # Only field staff carry tablets.
 TABLET_ROLES = FIELD_ROLES
+
+
+WRONG_LOGIN = "用户名或密码错误 (wrong username or password)"
 
 
 class PairingError(ValueError):
@@ -52,10 +55,15 @@ def _new_device(user: User, name: str, schema_version: int, app_version: str) ->
 def pair_with_password(
     username: str, password: str, name: str, schema_version: int, app_version: str = ""
 ) -> tuple[Device, str]:
-    """Pair a tablet by the user's login; returns the device and its token (shown once)."""
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not verify_password(user, password):
-        raise PairingError("用户名或密码错误 (wrong username or password)")
+    """Pair a tablet by the user's login; returns the device and its token (shown once).
+
+    Every refusal is the same, and as slow: an unknown user, a wrong password, a disabled
+    account and an account that holds no tablet (a company's) all answer "wrong username or
+    password", so the pairing endpoint tells a stranger nothing about an account.
+    """
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    if not password_matches(user, password) or not user.active or user.role not in TABLET_ROLES:
+        raise PairingError(WRONG_LOGIN)
     return _new_device(user, name, schema_version, app_version)
 
 

@@ -6,7 +6,7 @@ import hmac
 import uuid
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -16,7 +16,7 @@ from server.domain.accounts import end_sessions
 from server.domain.models import Role, User
 from server.domain.registry.login import LoginRefused, attempt_login
 from server.extensions import db
-from server.ratelimit import limiter_for
+from server.ratelimit import allow_password_check
 from server.web import bp, login_manager
 from server.web.helpers import CsrfForm, SessionUser, me, now
 
@@ -62,14 +62,11 @@ def login():
     """登录 Log in."""
     form = LoginForm()
     error = None
-    if request.method == "POST" and not limiter_for(current_app).allow(
-        ("login", request.remote_addr), current_app.config["LOGIN_RATE_PER_MINUTE"],
-        current_app.config["LOGIN_RATE_BURST"],
-    ):
-        # Checked before the password, so guessing costs a slot whether or not it is right.
-        error = "登录尝试过于频繁，请稍后再试 (too many attempts, try again later)"
-        return render_template("web/login.html", form=form, error=error), 429
     if form.validate_on_submit():
+        if not allow_password_check(form.username.data):
+            # Counted before the password is checked, so a right guess costs a slot too.
+            error = "登录尝试过于频繁，请稍后再试 (too many attempts, try again later)"
+            return render_template("web/login.html", form=form, error=error), 429
         try:
             user = attempt_login(form.username.data, form.password.data, now=now())
         except LoginRefused as exc:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from server.domain.accounts import verify_password
+from server.domain.accounts import password_matches, verify_password
 from server.domain.audit import record_audit
 from server.domain.models import User
 from server.extensions import db
@@ -47,7 +47,8 @@ def attempt_login(username: str, password: str, *, now: datetime) -> User:
     """The active user whose password this is, or LoginRefused. Counts failures and locks."""
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
     if user is None or not user.active:
-        # The same words whether the user exists or not.
+        # The same words, and as slow (a dummy hash is checked), whether the user exists or not.
+        password_matches(None, password)
         raise LoginRefused(WRONG)
     if user.locked_until is not None and user.locked_until > now:
         raise LoginRefused(locked_message(user), locked=True)
