@@ -176,6 +176,7 @@ class PhotoQueue:
                 ticket._finished.set()
                 return
             ticket.result = job.attach(photo)
+            self.store.checkpoint()  # here on the worker, not in a later commit on the UI thread
         except Exception as exc:  # noqa: BLE001 - every failure goes to on_error, none kills the worker
             ticket.error = exc
             self._finish(ticket, FAILED)

@@ -72,7 +72,7 @@ def prune(store: Store, keep_days: int = 30, now: datetime | str | None = None) 
     rows = store.conn.execute(photo_sql, {"cut": cut, "orphan": to_wire(now_utc - ORPHAN_GRACE)}).fetchall()
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        with store.transaction() as conn:
+        with store.transaction(background=True) as conn:
             conn.executemany("DELETE FROM photo WHERE sha256 = ?", [(r["sha256"],) for r in chunk])
         # Files go after their rows: a kill in between leaves files nobody points to, never a row
         # pointing at a missing file.
@@ -95,7 +95,7 @@ def _prune_records(store: Store, kind: str, condition: str, cut: str) -> int:
     removed = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        with store.transaction() as conn:
+        with store.transaction(background=True) as conn:
             for record_id in chunk:
                 if kind == "inspection":
                     removed += conn.execute(

@@ -38,9 +38,36 @@ def open_connection(path: Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlit
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    # No automatic checkpoint: it would run inside whichever commit crosses the threshold — often
+    # a tap on the UI thread, which then waits for the disk. Workers call Store.checkpoint().
+    conn.execute("PRAGMA wal_autocheckpoint=0")
     # Used by the estate-search triggers (migration 2): initials are computed once, on write.
     conn.create_function("pinyin_initials", 1, initials, deterministic=True)
     return conn
+
+
+class _WriterQueue:
+    """Who in this process is waiting for the database's write lock.
+
+    SQLite's busy handler polls with growing sleeps, so a thread that commits short transactions
+    back to back (the sync applying a bootstrap in chunks) can win the lock again and again while
+    the UI's write keeps sleeping. Background transactions therefore wait here first until no
+    other thread is waiting: the UI's write goes next, behind at most one chunk."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.waiting = 0
+
+
+_QUEUES: dict[Path, _WriterQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+# A background writer gives way at most this long (a UI write normally takes well under 1 ms).
+YIELD_SECONDS = 1.0
+
+
+def _queue_for(path: Path) -> _WriterQueue:
+    with _QUEUES_LOCK:
+        return _QUEUES.setdefault(path.resolve(), _WriterQueue())
 
 
 class Store:
@@ -55,6 +82,7 @@ class Store:
         self.busy_timeout_ms = busy_timeout_ms
         self.home.mkdir(parents=True, exist_ok=True)
         self.path = self.home / DB_NAME
+        self._writers = _queue_for(self.path)
         self.photo_dir = self.home / "photos"
         self._local = threading.local()
         self._wall = wall
@@ -80,8 +108,9 @@ class Store:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; nested calls join the outer one."""
+    def transaction(self, background: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction; nested calls join the outer one. A `background` one (the sync
+        applying pulled data in chunks, pruning) first lets waiting writers of this process go."""
         conn = self.conn
         if self._local.depth:
             self._local.depth += 1
@@ -90,12 +119,23 @@ class Store:
             finally:
                 self._local.depth -= 1
             return
+        writers = self._writers
+        if background:
+            with writers.cond:
+                writers.cond.wait_for(lambda: writers.waiting == 0, YIELD_SECONDS)
+        with writers.cond:
+            writers.waiting += 0 if background else 1
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreBusy(BUSY_MESSAGE) from None
             raise
+        finally:
+            if not background:
+                with writers.cond:
+                    writers.waiting -= 1
+                    writers.cond.notify_all()
         self._local.depth = 1
         try:
             yield conn
@@ -113,6 +153,13 @@ class Store:
         """True while this thread holds a write transaction (the sync checks it never waits on
         the network inside one)."""
         return self.conn.in_transaction
+
+    def checkpoint(self) -> None:
+        """Copy the WAL back into the database file (PASSIVE: never waits for, nor blocks, a
+        writer). Called from worker threads — the sync after each phase, the photo queue after
+        each photo — so the UI thread's commits stay small."""
+        if not self.conn.in_transaction:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

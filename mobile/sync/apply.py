@@ -65,7 +65,7 @@ def apply_changes(store: Store, changes: Iterable[dict[str, Any]]) -> int:
 
 # Rows per write transaction while applying pulled data: small enough that a UI write waits a
 # few milliseconds at most behind the sync, large enough that commits do not dominate.
-APPLY_CHUNK = 100
+APPLY_CHUNK = 25
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -79,7 +79,7 @@ def apply_pull_page(store: Store, page: dict[str, Any], chunk: int = APPLY_CHUNK
     changes = page.get("changes") or []
     parts = list(_chunks(changes, chunk)) or [[]]
     for n, part in enumerate(parts, 1):
-        with store.transaction():
+        with store.transaction(background=True):
             apply_changes(store, part)
             if n == len(parts):
                 observe_server_time(store, page.get("server_time"))
@@ -143,7 +143,7 @@ def apply_bootstrap_file(store: Store, spool: Path, header: dict[str, Any], coun
         raise IncompleteStream(f"bootstrap file holds {done} records, the stream said {count}")
     absent = store.records.absent_from(seen, SERVER_KINDS)
     for part_ids in _chunks(absent, chunk):
-        with store.transaction():
+        with store.transaction(background=True):
             store.records.remove_unless_waiting(part_ids)
     with store.transaction():
         observe_server_time(store, header.get("server_time"))
@@ -155,7 +155,7 @@ def apply_bootstrap_file(store: Store, spool: Path, header: dict[str, Any], coun
 def _apply_part(store: Store, part: list[dict[str, Any]]) -> int:
     if not part:
         return 0
-    with store.transaction():
+    with store.transaction(background=True):
         return apply_changes(store, part)
 
 

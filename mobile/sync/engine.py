@@ -219,7 +219,9 @@ class SyncEngine:
             self.ctx.check_cancelled()
             try:
                 self.ctx.report(name)
-                return step(self.ctx)
+                result = step(self.ctx)
+                self.store.checkpoint()
+                return result
             except TransientError as exc:
                 attempt += 1
                 limit = self.retry.offline_attempts if isinstance(exc, Offline) else self.retry.attempts
