@@ -27,7 +27,7 @@ def build_city() -> dict:
     far_community = make.region(office, make.region(office, far_district, name="远方街道"), name="远方社区")
     sunny = make.company(office, name="阳光物业服务有限公司")
     lake = make.company(office, name="翠湖物业管理有限公司")
-    make.template(office)
+    checklist = make.template(office)
     estate1 = make.estate(tree["community"], sunny, name="阳光花园")
     estate2 = make.estate(community2, lake, name="翠湖雅苑")
     estate3 = make.estate(far_community, sunny, name="远方小区")
@@ -65,4 +65,5 @@ def build_city() -> dict:
         "supervisor": supervisor.username, "far": far.username, "inspector": inspector.username,
         "inspector_id": str(inspector.id), "company": company_user.username,
         "sunny": str(sunny.id), "lake": str(lake.id), "inspection": str(done.id),
+        "checklist": str(checklist.id),
     }

@@ -178,6 +178,14 @@ ROLE_PAGES = [
     ("/problems/export.xlsx", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
     ("/inspections", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
     ("/inspections/{inspection}", {"supervisor": 200, "inspector": 200, "far": 404, "company": 403}),
+    # 检查标准: the office's own, for its supervisors and admins (a standard is office-wide).
+    ("/checklists", {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
+    ("/checklists/template.xlsx", {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
+    ("/checklists/{checklist}", {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
+    ("/checklists/{checklist}/export.xlsx",
+     {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
+    ("/checklists/00000000-0000-0000-0000-000000000000",
+     {"supervisor": 404, "inspector": 403, "far": 404, "company": 403}),
 ]
 
 

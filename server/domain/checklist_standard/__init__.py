@@ -7,6 +7,7 @@ Nothing is written unless every row is valid; each problem names its row, column
 from server.domain.checklist_standard.standards import (
     ItemNotValidError,
     StandardReport,
+    family_draft,
     find_template,
     import_standard,
     office_templates,
@@ -18,6 +19,7 @@ __all__ = [
     "ItemNotValidError",
     "StandardFileError",
     "StandardReport",
+    "family_draft",
     "find_template",
     "import_standard",
     "office_templates",

@@ -161,3 +161,11 @@ def find_template(office_id: uuid.UUID, family: str, version: int | None = None)
     if version is not None:
         query = query.where(ChecklistTemplate.version == version)
     return db.session.scalars(query.order_by(ChecklistTemplate.version.desc()).limit(1)).first()
+
+
+def family_draft(template: ChecklistTemplate) -> ChecklistTemplate | None:
+    """The unpublished draft of the template's standard, if one is open (there is at most one:
+    a new version starts from a published one only when no draft is waiting)."""
+    return db.session.scalars(sa.select(ChecklistTemplate).where(
+        ChecklistTemplate.office_id == template.office_id, ChecklistTemplate.family == template.family,
+        ChecklistTemplate.status == TemplateStatus.DRAFT, ChecklistTemplate.deleted_at.is_(None))).first()
