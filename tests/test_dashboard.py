@@ -219,3 +219,31 @@ def test_estate_names_keep_their_pinyin_initials(app_ctx, make):
     estate.name = "重庆锦绣家园"
     db.session.flush()
     assert db.session.scalar(sa.select(Estate.name_initials).where(Estate.id == estate.id)) == "cqjxjy"
+
+
+def test_a_large_export_runs_in_the_background_with_progress_and_a_link(client, city, app, tmp_path):
+    from server.jobs import run_once
+
+    app.config.update(EXPORT_INLINE_MAX=3, EXPORT_DIR=str(tmp_path / "exports"))
+    login(client, city["supervisor"])
+    response = client.get("/problems/export.xlsx", query_string={"status": "unclosed"})
+    assert response.status_code == 302 and "/exports/" in response.headers["Location"]
+    job_page = response.headers["Location"]
+    waiting = client.get(job_page).get_data(as_text=True)
+    assert "排队中" in waiting and "0 / 5" in waiting and 'http-equiv="refresh"' in waiting
+    assert client.get(job_page + "/file").status_code == 404  # not written yet
+    with app.app_context():
+        report = run_once(NOW)  # the scheduler's tick writes it
+    assert report.exports == 1 and not report.errors
+    done = client.get(job_page).get_data(as_text=True)
+    assert "已完成" in done and 'value="100"' in done and "refresh" not in done
+    download = client.get(job_page + "/file")
+    data = download.data
+    download.close()
+    exported = [r[-1] for r in load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2, values_only=True)]
+    page = client.get("/problems", query_string={"status": "unclosed"}).get_data(as_text=True)
+    assert exported == _ledger_ids(page) and len(exported) == 5
+    # Someone else's export does not exist for another user.
+    client.post("/logout", data={"csrf_token": token_from(client, "/inbox")})
+    login(client, city["inspector"])
+    assert client.get(job_page).status_code == 404 and client.get(job_page + "/file").status_code == 404

@@ -50,6 +50,7 @@ class TickReport:
     failed: int = 0
     cancelled: int = 0
     uploads_discarded: int = 0
+    exports: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -134,13 +135,20 @@ def discard_uploads_step(_now: datetime) -> int:
     return discard_abandoned_uploads(get_photo_store(current_app), ABANDONED_UPLOAD_AGE)
 
 
+def export_step(now: datetime) -> int:
+    """Run the exports people are waiting for (问题台账 and lists as XLSX)."""
+    from server.domain.exports.jobs import export_folder, run_export_jobs
+
+    return run_export_jobs(now, export_folder(current_app))
+
+
 def run_once(now: datetime | None = None) -> TickReport:
     """One tick: deadlines that passed, escalations that fell due, reminders to deliver.
     Call inside an app context; each step commits its own batches."""
     now = now or utcnow()
     report = TickReport()
     steps = (("overdue", mark_overdue_step), ("escalated", escalate_step),
-             ("uploads_discarded", discard_uploads_step))
+             ("uploads_discarded", discard_uploads_step), ("exports", export_step))
     for name, step in steps:
         try:
             setattr(report, name, step(now))

@@ -31,6 +31,7 @@ from server.web import (  # noqa: E402,F401
     company,
     devices,
     errors,
+    exports,
     inbox,
     inspections,
     ledger,

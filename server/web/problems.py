@@ -6,9 +6,10 @@ import tempfile
 import uuid
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from server.domain.dashboard import bulk
+from server.domain.exports.jobs import queue_ledger_export
 from server.domain.exports.ledger_export import export_ledger
 from server.domain.finding_workflow import STATUS_LABELS, TransitionRefused
 from server.domain.models import FIELD_ROLES, OFFICE_ROLES, FindingStatus, Severity, User
@@ -16,6 +17,7 @@ from server.domain.problem_ledger import (
     SEVERITY_LABELS,
     SORTS,
     LedgerFilterError,
+    count_ledger,
     ledger_choices,
     ledger_page,
     parse_filters,
@@ -26,6 +28,7 @@ from server.web import bp
 from server.web.helpers import CsrfForm, me, now, roles_required
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_INLINE_MAX = 5000  # rows written while the request waits; more go to a background job
 
 @bp.app_context_processor
 def _ledger_labels():
@@ -116,6 +119,11 @@ def export_problems():
         filters = parse_filters(request.args)
     except LedgerFilterError as exc:
         return _refused(exc)
+    if count_ledger(me(), filters, now()) > current_app.config.get("EXPORT_INLINE_MAX", EXPORT_INLINE_MAX):
+        # Too many rows for one request: the scheduler writes the file, the page shows progress.
+        job = queue_ledger_export(me(), filters.to_args(after=None), now=now())
+        db.session.commit()
+        return redirect(url_for("web.export_job", job_id=job.id))
     spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - send_file closes it
     export_ledger(spool, me(), filters, now())
     spool.seek(0)

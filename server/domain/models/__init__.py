@@ -13,6 +13,7 @@ from server.domain.models.devices import (
     SyncConflict,
 )
 from server.domain.models.enums import *  # noqa: F403
+from server.domain.models.exports import ExportJob
 from server.domain.models.findings import Finding, Photo, PhotoLink
 from server.domain.models.inspections import Answer, Inspection, inspection_inspector
 from server.domain.models.organisation import Company, Estate, Office, Region, User
@@ -41,6 +42,7 @@ __all__ = [
     "SyncConflict",
     "Company",
     "Escalation",
+    "ExportJob",
     "Estate",
     "Finding",
     "Inspection",
