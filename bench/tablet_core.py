@@ -9,6 +9,9 @@ scope. A new tablet bootstraps them, once over 127.0.0.1 and once through a prox
 (median, p95, longest) and how many failed. Then, on the bootstrapped store: estate search
 (pinyin initials, a name fragment, the first page), the status summary and the Today view.
 
+Last, ten 12 MP photos submitted at once to the photo queue with 1 and 2 workers: the peak
+resident memory they add.
+
 `--before REV` runs the tablet side from `git archive REV mobile` (the server is today's), for
 the before/after figures in docs/benchmarks.md; the search and summary reads exist only after.
 """
@@ -174,12 +177,44 @@ def reads_on(home: Path) -> None:
     store.close()
 
 
+def _vm(key: str) -> int:
+    """A figure of /proc/self/status in KB (VmRSS now, VmHWM the peak so far)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def photo_memory(workers: int, photos: int = 10) -> None:
+    """Ten 12 MP camera photos submitted at once to the photo queue: the peak resident memory."""
+    from mobile.fieldday import camera_jpeg
+    from mobile.photoqueue import PhotoQueue
+    from mobile.store import Store
+
+    store = Store(tempfile.mkdtemp(prefix="xuncha-bench-queue-"))
+    camera = [camera_jpeg(seed, 4000, 3000, quality=92) for seed in range(photos)]
+    base = _vm("VmRSS")
+    queue = PhotoQueue(store, workers=workers, max_waiting=photos)
+    started = time.perf_counter()
+    tickets = [queue.submit(raw, attach=lambda p: p, estate="阳光花园") for raw in camera]
+    for ticket in tickets:
+        ticket.wait(120)
+    seconds = time.perf_counter() - started
+    queue.shutdown()
+    print(f"    {photos} × 12 MP at once, workers={workers}: peak +{(_vm('VmHWM') - base) / 1024:.0f} MB "
+          f"over the {base / 1024:.0f} MB before, {seconds:.1f} s for all")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--estates", type=int, default=10_000)
     parser.add_argument("--kbps", type=int, default=64, help="throttled link, KB/s")
     parser.add_argument("--before", metavar="REV", help="run the tablet side from this git revision")
+    parser.add_argument("--photo-memory", type=int, metavar="WORKERS", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.photo_memory:
+        photo_memory(args.photo_memory)
+        return
     tmp = tempfile.mkdtemp(prefix="xuncha-bench-tablet-core-")
     if args.before:
         code = Path(tmp) / "tablet-code"
@@ -205,6 +240,9 @@ def main() -> None:
     if not args.before:
         print(f"  reads on the bootstrapped store ({args.estates} estates):")
         reads_on(Path(tmp) / "fast")
+        print("photo queue (each in its own process, so the peak is its own):")
+        for workers in (1, 2):
+            subprocess.run([sys.executable, __file__, "--photo-memory", str(workers)], check=True)
 
 
 if __name__ == "__main__":

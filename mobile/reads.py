@@ -146,6 +146,7 @@ def search_estates(store: Store, text: str = "", limit: int = 30, offset: int = 
     if needle:
         where = "WHERE instr(lower(s.name), ?) OR instr(lower(s.address), ?) OR instr(s.initials, ?)"
         params = [needle, needle, needle]
+    # Filter, order and page the narrow search table first; names and counts only for the page.
     rows = store.conn.execute(
         f"""SELECT s.id, s.name, s.address,
                    coalesce(json_extract(r.data, '$.name'), '') AS region_name,
@@ -153,14 +154,16 @@ def search_estates(store: Store, text: str = "", limit: int = 30, offset: int = 
                    (SELECT count(*) FROM record f
                      WHERE f.kind = 'finding' AND json_extract(f.data, '$.estate_id') = s.id
                        AND coalesce(json_extract(f.data, '$.status'), 'open') != '{CLOSED}') AS open_findings
-            FROM estate_search s
+            FROM (SELECT * FROM estate_search s {where}
+                  ORDER BY CASE WHEN ? != '' AND (s.name LIKE ? || '%' OR s.initials LIKE ? || '%')
+                                THEN 0 ELSE 1 END, s.initials, s.name, s.id
+                  LIMIT ? OFFSET ?) AS s
             LEFT JOIN record r ON r.kind = 'region' AND r.id = s.region_id
-            LEFT JOIN record c ON c.kind = 'company' AND c.id = s.company_id
-            {where}
-            ORDER BY CASE WHEN ? != '' AND (s.name LIKE ? || '%' OR s.initials LIKE ? || '%')
-                          THEN 0 ELSE 1 END, s.initials, s.name, s.id
-            LIMIT ? OFFSET ?""",
+            LEFT JOIN record c ON c.kind = 'company' AND c.id = s.company_id""",
         (*params, needle, needle, needle, int(limit), int(offset))).fetchall()
+    # The outer joins keep the inner order in SQLite, but say so rather than rely on it.
+    order = {row[0]: n for n, row in enumerate(rows)}
+    rows.sort(key=lambda row: order[row[0]])
     return [EstateHit(*row) for row in rows]
 
 

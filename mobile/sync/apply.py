@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mobile.pinyin import initials
 from mobile.store import Store
 from mobile.store.outbox import Batch
 from mobile.timeutil import from_wire
@@ -79,6 +80,7 @@ def apply_pull_page(store: Store, page: dict[str, Any], chunk: int = APPLY_CHUNK
     changes = page.get("changes") or []
     parts = list(_chunks(changes, chunk)) or [[]]
     for n, part in enumerate(parts, 1):
+        _warm_search(part)
         with store.transaction(background=True):
             apply_changes(store, part)
             if n == len(parts):
@@ -93,6 +95,7 @@ def read_bootstrap(lines: Iterable[dict[str, Any]], spool: Path,
     a header, then records, then an end line whose count matches. Returns (header, count)."""
     header = None
     count = 0
+    initials("阳光")  # pypinyin loads its dictionaries (≈0.6 s) now, not inside a write transaction
     spool.parent.mkdir(parents=True, exist_ok=True)
     with spool.open("w", encoding="utf-8") as out:
         for line in lines:
@@ -152,9 +155,18 @@ def apply_bootstrap_file(store: Store, spool: Path, header: dict[str, Any], coun
     return count
 
 
+def _warm_search(part: list[dict[str, Any]]) -> None:
+    """Compute the estates' pinyin initials before the transaction: the search trigger then finds
+    them in the cache instead of running pypinyin (≈0.5 ms a name) while holding the write lock."""
+    for line in part:
+        if line.get("kind") == "estate" and line.get("data"):
+            initials(line["data"].get("name") or "")
+
+
 def _apply_part(store: Store, part: list[dict[str, Any]]) -> int:
     if not part:
         return 0
+    _warm_search(part)
     with store.transaction(background=True):
         return apply_changes(store, part)
 

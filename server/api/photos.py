@@ -82,7 +82,7 @@ def photo_upload_status(sha256: str):
     _check_sha256(sha256)
     # Asking is not a reason to write: the device's last_seen_at waits for a sync request.
     with db.session.no_autoflush:
-        status = upload_status(get_photo_store(current_app), sha256)
+        status = upload_status(get_photo_store(current_app), sha256, viewer=g.user)
     return _reply(status)
 
 

@@ -193,11 +193,17 @@ def _degrees(dms: Any, ref: Any, negative: str) -> float:
 # --- uploads -----------------------------------------------------------------------------------
 
 
-def upload_status(store: PhotoStore, sha256: str) -> UploadStatus:
-    """Where an upload stands: the durable offset, or complete with the photo."""
+def upload_status(store: PhotoStore, sha256: str, viewer: User | None = None) -> UploadStatus:
+    """Where an upload stands: the durable offset, or complete with the photo.
+
+    With a `viewer`, the photo's details (size, place, time taken) come only if the viewer may
+    see the photo; anyone holding the bytes may still learn that they are stored, which costs
+    a repeat upload nothing.
+    """
     photo = db.session.get(Photo, sha256)
     if photo is not None and photo.stored:
-        return UploadStatus(sha256, photo.size, True, photo)
+        shown = photo if viewer is None or photo_visible_to(viewer, sha256) else None
+        return UploadStatus(sha256, photo.size, True, shown)
     return UploadStatus(sha256, store.upload_offset(sha256), False)
 
 
