@@ -24,6 +24,7 @@ TEST_APT_PACKAGES=(
     libegl-mesa0
     chromium
     chromium-driver
+    postgresql-client
 )
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 DEBIAN_FRONTEND=noninteractive

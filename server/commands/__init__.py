@@ -4,10 +4,10 @@ from flask import Flask
 
 
 def register_all(app: Flask) -> None:
-    from server.commands import checklist, city, demo, devices, jobs, ledger, serve
+    from server.commands import backup, checklist, city, demo, devices, jobs, ledger, serve
 
-    for group in (checklist.checklist, city.city, demo.demo, devices.device, jobs.jobs, ledger.ledger,
-                  serve.serve):
+    for group in (backup.backup, backup.restore, checklist.checklist, city.city, demo.demo, devices.device,
+                  jobs.jobs, ledger.ledger, serve.serve):
         app.cli.add_command(group)
     from server.commands import users
 
