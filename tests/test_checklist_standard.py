@@ -173,3 +173,16 @@ def test_a_published_standard_reaches_the_tablet_on_its_next_sync(live_server, t
     assert store.records.count("checklist_item") == 150
     guided = [r for r in store.records.find("checklist_item") if r.get("guidance")]
     assert len(guided) == 36 and guided[0].get("guidance").startswith("现场查看")
+
+
+def test_a_workbook_past_the_spreadsheet_bounds_is_refused_in_one_line(office, runner, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(factories.STANDARD_HEADERS)
+    sheet.append(factories.checklist_rows(1, 1)[0])
+    sheet.cell(row=9000, column=2, value="9.9")  # the shared bounds stop it before it is read
+    path = tmp_path / "大.xlsx"
+    workbook.save(path)
+    result = runner.invoke(args=["checklist", "import", str(path)])
+    assert result.exit_code == 2 and "超过上限" in result.output and "Traceback" not in result.output
+    assert _templates() == []

@@ -3,7 +3,6 @@ instructions, or a version exported back to Excel)."""
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -17,10 +16,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from server.domain.checklist_standard.columns import COLUMNS, SEVERITY_LABELS, SEVERITY_WORDS, column_key
 from server.domain.ledger.cells import is_blank
 from server.domain.models import ChecklistTemplate
+from server.domain.xlsx_limits import XlsxLimits, XlsxTooLarge, bounded_rows, open_bounded_workbook
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 2000  # a city's standard has a few hundred items at most
-MAX_COLUMNS = 40
+XLSX_LIMITS = XlsxLimits(max_rows=MAX_ROWS + 100, max_cols=40)
 HEADER_SEARCH_ROWS = 10
 STANDARD_SHEET = "检查标准"
 HELP_SHEET = "填写说明"
@@ -49,11 +49,14 @@ class StandardSheet:
 
 
 def _open_workbook(data: bytes):
-    """The one place a standard workbook is opened (bounded: size, rows and columns checked)."""
+    """The one place a standard workbook is opened: within the bounds every spreadsheet import
+    keeps (inflated size, declared dimension, rows and columns; server.domain.xlsx_limits)."""
     if len(data) > MAX_BYTES:
         raise StandardFileError(f"文件超过{MAX_BYTES // 1024 // 1024}MB (file too large)")
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return open_bounded_workbook(data, XLSX_LIMITS)
+    except XlsxTooLarge as exc:
+        raise StandardFileError(str(exc)) from None
     except Exception:  # zip, XML and openpyxl errors all mean the same to an operator
         raise StandardFileError("不是有效的.xlsx文件，无法打开 (not a valid .xlsx workbook)") from None
 
@@ -83,6 +86,8 @@ def read_standard(source: str | os.PathLike | bytes | IO[bytes],
                 return found
     except StandardFileError:
         raise
+    except XlsxTooLarge as exc:
+        raise StandardFileError(str(exc)) from None
     except Exception:
         raise StandardFileError("不是有效的.xlsx文件，无法读取 (not a valid .xlsx workbook)") from None
     finally:
@@ -92,7 +97,7 @@ def read_standard(source: str | os.PathLike | bytes | IO[bytes],
 
 
 def _sheet_rows(sheet, name: str, title: str | None) -> StandardSheet | None:
-    rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+    rows = bounded_rows(sheet, XLSX_LIMITS)
     for number, cells in enumerate(rows, start=1):
         if number > HEADER_SEARCH_ROWS:
             return None
