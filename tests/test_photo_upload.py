@@ -356,6 +356,12 @@ BAD_PHOTOS = {
     "bomb png 20000x20000": (lambda p: png_bomb(20000, 20000), "photo_too_many_pixels"),
     "png 10000x10000 (Pillow only warns)": (lambda p: png_bomb(10000, 10000), "photo_too_many_pixels"),
     "png 8000x8000 (over our 50 MP)": (lambda p: png_bomb(8000, 8000), "photo_too_many_pixels"),
+    # Stored by hash and served as sent, so a tail cannot be cut off: the photo is refused.
+    "jpeg with a script tail": (lambda p: p + b"<script>alert(document.cookie)</script>",
+                                "photo_trailing_data"),
+    "jpeg with an html page after it": (lambda p: p + b"\xff\xd9<html><body>hi</body></html>\xff\xd9",
+                                        "photo_trailing_data"),
+    "png with a script tail": (lambda p: png_bomb(100, 100) + b"<script>1</script>", "photo_trailing_data"),
 }
 
 
@@ -367,6 +373,32 @@ def test_bytes_that_are_not_an_acceptable_photo_are_refused(client, tablet, stor
     reply = put(client, tablet.headers, data, 0, len(data))
     assert reply.status_code == 422 and error_code(reply) == code
     assert_nothing_stored(store, sha(data))
+
+
+def test_a_script_tail_is_refused_on_the_last_of_several_chunks_too(client, tablet, store, photo):
+    data = photo + b"<script>alert(1)</script>"
+    assert put(client, tablet.headers, data, 0, 200 * KIB).status_code == 200
+    reply = put(client, tablet.headers, data, 200 * KIB, len(data) - 200 * KIB)
+    assert reply.status_code == 422 and error_code(reply) == "photo_trailing_data"
+    assert "结束标记" in reply.get_json()["error"]["message"]
+    assert_nothing_stored(store, sha(data))
+
+
+def test_a_photo_in_one_put_is_stored_at_once_and_its_thumbnail_made_on_first_view(client, tablet, store):
+    small = photo_jpeg_bytes(480, 360, seed=3)
+    reply = put(client, tablet.headers, small, 0, len(small))  # no status query first
+    assert reply.status_code == 201 and reply.get_json()["complete"] is True
+    assert reply.get_json()["photo"]["width"] == 480
+    digest = sha(small)
+    assert store.exists(digest) and store.upload_offset(digest) == 0
+    assert not store.exists(digest, Variant.THUMB)
+    thumb = fetch(client, f"/api/v1/photos/{digest}/thumb", tablet.headers)
+    assert thumb.status_code == 200 and store.exists(digest, Variant.THUMB)
+    again = put(client, tablet.headers, small, 0, len(small))  # a resent reply that was lost
+    assert again.status_code == 200 and again.get_json()["complete"] is True
+    db.session.expire_all()
+    uploads = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_id == digest)).all()
+    assert [entry.action for entry in uploads] == ["upload_photo"]
 
 
 def test_bytes_that_do_not_hash_to_the_name_are_refused_and_discarded(client, tablet, store, photo):

@@ -19,6 +19,7 @@ from server.domain.photos import (
     is_sha256,
     readable_photo,
     receive_chunk,
+    store_whole_photo,
     upload_lock,
     upload_status,
 )
@@ -32,6 +33,7 @@ REJECTION_STATUS = {
     "photo_too_large": 413,
     "photo_hash_mismatch": 422,
     "photo_not_image": 422,
+    "photo_trailing_data": 422,
     "photo_too_many_pixels": 422,
 }
 # The bytes behind a SHA-256 never change, so a tablet may keep them for good.
@@ -106,14 +108,14 @@ def put_photo_chunk(sha256: str):
     db.session.commit()
     data = _read_body(chunk.length)
     store = get_photo_store(current_app)
-    photo = begin_upload(sha256)
-    db.session.commit()
-    if photo.stored:
-        return _reply(UploadStatus(sha256, photo.size, True, photo))
     try:
-        with upload_lock(store, sha256) as locked:
-            status = receive_chunk(store, locked, chunk.start, data, chunk.total, limits, g.user, g.device)
-            db.session.commit()
+        # A photo that fits in one chunk needs no partial file, no lock and no status query.
+        status = (store_whole_photo(store, sha256, data, limits, g.user, g.device)
+                  if chunk.start == 0 and chunk.length == chunk.total else None)
+        if status is None:
+            status = _append_chunk(store, sha256, chunk, data, limits)
+        reply = _reply(status, 201 if status.created else 200)  # before the commit expires the row
+        db.session.commit()
     except OffsetMismatch as exc:
         db.session.rollback()
         raise ApiError(
@@ -131,7 +133,18 @@ def put_photo_chunk(sha256: str):
         raise ApiError(
             503, "storage_unavailable", "照片存储暂不可用，请稍后重试 (photo storage unavailable)"
         ) from None
-    return _reply(status, 201 if status.created else 200)
+    return reply
+
+
+def _append_chunk(store, sha256: str, chunk: ContentRange, data: bytes, limits: PhotoLimits) -> UploadStatus:
+    photo = begin_upload(sha256)
+    db.session.commit()
+    if photo.stored:
+        return UploadStatus(sha256, photo.size, True, photo)
+    with upload_lock(store, sha256) as locked:
+        status = receive_chunk(store, locked, chunk.start, data, chunk.total, limits, g.user, g.device)
+        db.session.commit()  # inside the lock: the next writer must see this chunk's row
+    return status
 
 
 @bp.get("/photos/<sha256>")
@@ -220,6 +233,9 @@ def _rejected(exc: PhotoRejected) -> ApiError:
     return ApiError(REJECTION_STATUS.get(exc.code, 422), exc.code, exc.message)
 
 
+_status_schema = UploadStatusSchema()
+
+
 def _reply(status: UploadStatus, http_status: int = 200):
     body = {
         "sha256": status.sha256,
@@ -229,4 +245,4 @@ def _reply(status: UploadStatus, http_status: int = 200):
     }
     if status.complete:
         body["photo"] = status.photo
-    return UploadStatusSchema().dump(body), http_status
+    return _status_schema.dump(body), http_status

@@ -2,7 +2,9 @@
 
 A photo's id is the lowercase hex SHA-256 of its bytes. Its row exists from the first chunk
 with `stored=False` and turns `stored=True` only when every byte has arrived, hashes to the id
-and opens as a real JPEG or PNG within the limits. Functions here flush; the caller commits.
+and opens as a real JPEG or PNG within the limits, with nothing after the image's end. A photo
+sent whole in one request skips the partial file and the stored=False row. Thumbnails are made
+on first view. Functions here flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class ImageFacts:
     content_type: str
     width: int  # as displayed, EXIF orientation applied
     height: int
-    thumbnail: bytes  # JPEG
+    thumbnail: bytes | None  # JPEG; None when only checked
     taken_at: datetime | None = None  # naive UTC
     latitude: float | None = None
     longitude: float | None = None
@@ -89,11 +91,13 @@ class UploadStatus:
 # --- checking the bytes ------------------------------------------------------------------------
 
 
-def inspect_image(data: bytes, limits: PhotoLimits) -> ImageFacts:
-    """Prove `data` is a whole JPEG or PNG within the limits and make its thumbnail.
+def inspect_image(data: bytes, limits: PhotoLimits, thumbnail: bool = True) -> ImageFacts:
+    """Prove `data` is a whole JPEG or PNG within the limits and (unless told not to) make its
+    thumbnail.
 
-    Raises PhotoRejected: photo_not_image (not JPEG/PNG, damaged, truncated) or
-    photo_too_many_pixels (over the pixel limit, decompression bombs included).
+    Raises PhotoRejected: photo_not_image (not JPEG/PNG, damaged, truncated),
+    photo_trailing_data (bytes after the image's end marker) or photo_too_many_pixels (over
+    the pixel limit, decompression bombs included).
     """
     try:
         with Image.open(io.BytesIO(data), formats=OPEN_FORMATS) as probe:
@@ -101,15 +105,18 @@ def inspect_image(data: bytes, limits: PhotoLimits) -> ImageFacts:
             content_type = FORMATS[probe.format]
             _check_pixels(width, height, limits)
             probe.verify()  # PNG: every chunk's CRC; cheap structural checks for JPEG
+        _refuse_trailing_data(data, content_type)
         with Image.open(io.BytesIO(data), formats=OPEN_FORMATS) as img:
             if content_type == "image/jpeg":
                 # Decode every byte of the stream, but scaled down in the IDCT: a truncated or
                 # damaged file still fails, while a 50 MP photo costs a few MB instead of 150.
-                img.draft(None, (THUMB_EDGE, THUMB_EDGE))
+                # Only checking: the smallest scale (1/8) does.
+                edge = THUMB_EDGE if thumbnail else 1
+                img.draft(None, (edge, edge))
             img.load()
             exif = img.getexif()
             taken_at, latitude, longitude = _exif_facts(exif)
-            thumbnail = _thumbnail(img)
+            small = _thumbnail(img) if thumbnail else None
     except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -124,7 +131,71 @@ def inspect_image(data: bytes, limits: PhotoLimits) -> ImageFacts:
         ) from None
     if exif.get(0x0112) in (5, 6, 7, 8):  # rotated a quarter turn: displayed sideways
         width, height = height, width
-    return ImageFacts(content_type, width, height, thumbnail, taken_at, latitude, longitude)
+    return ImageFacts(content_type, width, height, small, taken_at, latitude, longitude)
+
+
+def _refuse_trailing_data(data: bytes, content_type: str) -> None:
+    """A photo is stored by hash and served as it came, so bytes after the image (an HTML or
+    script tail) cannot be trimmed off: the upload is refused."""
+    end = _jpeg_end(data) if content_type == "image/jpeg" else _png_end(data)
+    if end != len(data):
+        raise PhotoRejected(
+            "photo_trailing_data",
+            f"图片结束标记之后还有 {len(data) - end} 字节其他数据，不是干净的图片"
+            " (bytes after the image's end marker)",
+        )
+
+
+def _jpeg_end(data: bytes) -> int:
+    """Where the last of one or more back-to-back JPEG streams ends (several: MPO cameras)."""
+    position = 0
+    while position < len(data):
+        if data[position:position + 2] != b"\xff\xd8":
+            break
+        position = _one_jpeg_end(data, position + 2)
+    return position
+
+
+def _one_jpeg_end(data: bytes, position: int) -> int:
+    """Walk the marker segments from just after SOI; entropy-coded data after each SOS is
+    skipped to the next marker that is not a stuffed 0xFF00 or a restart marker."""
+    size = len(data)
+    while position + 2 <= size:
+        if data[position] != 0xFF:
+            raise ValueError("marker expected")
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if marker == 0xD9:  # EOI
+            return position + 2
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length field
+            position += 2
+            continue
+        position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+        if marker == 0xDA:  # SOS: scan data follows
+            while True:
+                position = data.find(b"\xff", position)
+                if position < 0 or position + 1 >= size:
+                    raise ValueError("no end marker")
+                following = data[position + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                    position += 1 if following == 0xFF else 2
+                    continue
+                break
+    raise ValueError("no end marker")
+
+
+def _png_end(data: bytes) -> int:
+    """Where the IEND chunk ends: length, type, data and CRC of each chunk after the signature."""
+    position = 8
+    while position + 12 <= len(data):
+        length = int.from_bytes(data[position:position + 4], "big")
+        kind = data[position + 4:position + 8]
+        position += 12 + length
+        if kind == b"IEND":
+            return position
+    raise ValueError("no IEND chunk")
 
 
 def _check_pixels(width: int, height: int, limits: PhotoLimits) -> None:
@@ -311,16 +382,53 @@ def _finish_upload(
                 "收到的字节与 SHA-256 不符，请从头重新上传"
                 " (bytes do not match the SHA-256; upload again from 0)",
             )
-        facts = inspect_image(data, limits)
+        facts = inspect_image(data, limits, thumbnail=False)  # the thumbnail waits for a viewer
     except PhotoRejected:
         store.discard_upload(photo.sha256)
         raise
-    store.put_thumbnail(photo.sha256, facts.thumbnail)
     store.commit_upload(photo.sha256, facts.content_type)
     _mark_stored(photo, len(data), facts)
-    record_audit(actor, UPLOAD_ACTION, photo,
-                 {"device_id": device.id if device else None, "size": len(data)},
+    _audit_upload(photo, len(data), actor, device)
+
+
+def _audit_upload(photo: Photo, size: int, actor: User | None, device: Device | None) -> None:
+    # "Uploaded it" is what lets the uploader fetch the photo before any link points to it.
+    record_audit(actor, UPLOAD_ACTION, photo, {"device_id": device.id if device else None, "size": size},
                  office_id=actor.office_id if actor else None)
+
+
+def store_whole_photo(
+    store: PhotoStore, sha256: str, data: bytes, limits: PhotoLimits, actor: User,
+    device: Device | None = None,
+) -> UploadStatus | None:
+    """A photo sent whole in one request: checked in memory, written once, stored at once.
+
+    No partial file, no stored=False row, no lock: the bytes are complete before anything is
+    written, and the row appears with stored=True in one INSERT. None when an upload of this
+    photo is already under way (the caller then goes the chunked way, which reports its offset).
+    Raises PhotoRejected like the last chunk of an upload.
+    """
+    photo = db.session.get(Photo, sha256)
+    if photo is not None:
+        return UploadStatus(sha256, photo.size, True, photo) if photo.stored else None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise PhotoRejected("photo_hash_mismatch",
+                            "收到的字节与 SHA-256 不符 (bytes do not match the SHA-256)")
+    facts = inspect_image(data, limits, thumbnail=False)
+    store.put_bytes(sha256, data, facts.content_type)  # durable before the row says stored
+    now = utcnow()
+    inserted = db.session.execute(
+        _dialect_insert()(Photo.__table__)
+        .values(sha256=sha256, stored=True, size=len(data), content_type=facts.content_type,
+                width=facts.width, height=facts.height, taken_at=facts.taken_at,
+                latitude=facts.latitude, longitude=facts.longitude, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    ).rowcount
+    if not inserted:  # another request began this photo a moment ago
+        return None
+    photo = db.session.get(Photo, sha256)
+    _audit_upload(photo, len(data), actor, device)
+    return UploadStatus(sha256, len(data), True, photo, created=True)
 
 
 def _mark_stored(photo: Photo, size: int, facts: ImageFacts) -> None:
