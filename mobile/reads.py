@@ -123,16 +123,19 @@ def status_summary(store: Store, now: datetime | str | None = None) -> StatusSum
     photos = {state: (n, size) for state, n, size in store.conn.execute(
         f"SELECT state, count(*), coalesce(sum(size), 0) FROM photo "
         f"WHERE ({WAITING}) OR state = 'failed' GROUP BY state")}
-    due = [r for r in _my_pending_revisits(store) if due_state(r.get("due_at"), now) != "upcoming"]
+    revisits = _my_pending_revisits(store)
+    due = [r for r in revisits if due_state(r.get("due_at"), now) != "upcoming"]
     return StatusSummary(
         paired=bool(meta.get("device_id")), username=meta.get("username"),
         server_url=meta.get("server_url"), last_sync_at=meta.get("last_sync_at"),
         pending_records=_scalar(store, "SELECT count(*) FROM outbox"),
         pending_photos=photos.get("local", (0, 0))[0], pending_photo_bytes=photos.get("local", (0, 0))[1],
-        rejected=_scalar(store, "SELECT count(*) FROM record WHERE sync_state = 'rejected'"),
+        # "!= 'synced'" lets SQLite use the partial index of records not in sync.
+        rejected=_scalar(store, "SELECT count(*) FROM record "
+                                "WHERE sync_state != 'synced' AND sync_state = 'rejected'"),
         failed_photos=photos.get("failed", (0, 0))[0],
         blocked=meta.get("blocked_schema") == str(SCHEMA_VERSION),
-        revisits_due=len(due), unread=unread_count(store),
+        revisits_due=len(due), unread=_unread(store, revisits),
     )
 
 
@@ -327,7 +330,11 @@ def mark_seen(store: Store, kind: str, record_id: str) -> None:
 
 
 def unread_count(store: Store) -> int:
-    revisits = _my_pending_revisits(store)
+    """This inspector's pending revisits not opened yet (mark_seen)."""
+    return _unread(store, _my_pending_revisits(store))
+
+
+def _unread(store: Store, revisits: list[Record]) -> int:
     return len(revisits) - len(_seen(store, "revisit", {r.id for r in revisits}))
 
 
@@ -382,7 +389,8 @@ def rejected_items(store: Store) -> list[SyncItem]:
     """What the server refused, each with its reason: records, then photos it would not take."""
     out = [SyncItem(r.kind, r.id, _label(store, r.kind, r, r.id), r.reject_message or r.reject_code or "")
            for r in (Record.from_row(row) for row in store.conn.execute(
-               "SELECT * FROM record WHERE sync_state = 'rejected' ORDER BY kind, rowid"))]
+               "SELECT * FROM record WHERE sync_state != 'synced' AND sync_state = 'rejected' "
+               "ORDER BY kind, rowid"))]
     for row in store.conn.execute("SELECT sha256, size, failure FROM photo WHERE state = 'failed'"):
         out.append(SyncItem("photo", row["sha256"], f"照片 {row['size'] // 1024} KB", row["failure"] or ""))
     return out
