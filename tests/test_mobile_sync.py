@@ -200,6 +200,8 @@ def test_a_revoked_tablet_wipes_its_data(live_server, seed, tmp_path):
 
     assert not store.is_paired and store.records.count() == 0 and store.outbox.count() == 0
     assert store.photos.count() == 0 and not store.photo_dir.exists()
+    assert store.conn.execute("SELECT (SELECT count(*) FROM estate_search) + (SELECT count(*) FROM seen)"
+                              ).fetchone()[0] == 0  # nor what the screens' reads keep
 
 
 def test_please_update_stops_syncing_and_keeps_the_data(live_server, seed, tmp_path, monkeypatch):

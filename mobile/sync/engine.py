@@ -19,7 +19,7 @@ from typing import Any
 
 from mobile.store import Store, StoreBusy
 from mobile.sync import photos, pull, push
-from mobile.sync.apply import APPLY_CHUNK, IncompleteStream, PushOutcome
+from mobile.sync.apply import APPLY_CHUNK, BOOTSTRAP_SPOOL, IncompleteStream, PushOutcome
 from mobile.sync.transport import (
     DeviceRevoked,
     Offline,
@@ -272,6 +272,9 @@ class SyncEngine:
                 return
             except SyncCancelled:
                 self.last_error = None
+            except SyncError as exc:  # offline, a refusal: expected, shown through progress
+                log.info("sync did not finish: %s", exc.message)
+                self.last_error = exc
             except Exception as exc:  # noqa: BLE001 - the worker must outlive any one failure
                 log.exception("sync failed")
                 self.last_error = exc
@@ -288,11 +291,12 @@ def wipe(store: Store) -> None:
     tablet is back at the pairing screen.
     """
     with store.transaction() as conn:
-        for table in ("record", "outbox", "push_batch", "photo", "meta"):
+        for table in ("record", "outbox", "push_batch", "photo", "meta", "seen", "estate_search"):
             conn.execute(f"DELETE FROM {table}")
     store.forget_clock()
     store.conn.execute("VACUUM")
     shutil.rmtree(store.photo_dir, ignore_errors=True)
+    (store.home / BOOTSTRAP_SPOOL).unlink(missing_ok=True)
 
 
 def failure_message(exc: BaseException) -> str:
