@@ -72,7 +72,7 @@ def test_an_estate_gets_a_company_and_a_notice_is_issued_for_it(client, register
     db.session.refresh(estate)
     assert estate.company.name == "阳光物业服务有限公司" and estate.households == 360
     history = client.get(path).get_data(as_text=True)
-    assert "修改小区资料" in history and "professional" in history
+    assert "修改小区资料" in history and "专业物业服务" in history and "阳光物业服务有限公司" in history
 
     page = client.get(f"/estates/{register['estate']}").get_data(as_text=True)
     assert "指定负责整改" not in page
