@@ -59,6 +59,10 @@ def test_office_staff_land_on_the_overview_and_its_figures_match_the_database(cl
     assert re.search(r'<td><a href="[^"]*category=%E9%A3%9E[^"]*">飞线充电</a></td><td class="num">2</td>'
                      r'<td class="num">1</td>', html)
     assert "逾期 30 天" in html  # the oldest overdue problem, marked with how late
+    # This week (from Monday 16 March, China time): two found, two closed; twelve weeks listed.
+    assert re.search(r'<td>2026-03-16</td><td class="num">2</td><td class="num">2</td>', html)
+    assert html.count("<td>2026-") >= 12
+    assert re.search(r'第二街道</a></td><td class="num">1</td><td class="num">0</td>', html)
 
 
 def test_the_ledger_filters_searches_and_marks_lateness(client, city):

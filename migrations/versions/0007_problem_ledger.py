@@ -37,7 +37,8 @@ def upgrade():
                                                   'deleted_at'])
         batch_op.create_index('ix_finding_office_status', ['office_id', 'status'], unique=False,
                               postgresql_include=['region_code', 'category', 'due_at', 'deleted_at'])
-        batch_op.create_index('ix_finding_closed_at', ['closed_at'], unique=False)
+        batch_op.create_index('ix_finding_closed_at', ['closed_at'], unique=False,
+                              postgresql_include=['office_id', 'region_code', 'deleted_at'])
 
 
 def downgrade():

@@ -24,7 +24,8 @@ class Finding(ScopedMixin, SyncMixin, MergeableMixin, db.Model):
                  postgresql_include=["status", "closed_at", "due_at", "region_code", "deleted_at"]),
         sa.Index("ix_finding_office_status", "office_id", "status",
                  postgresql_include=["region_code", "category", "due_at", "deleted_at"]),
-        sa.Index("ix_finding_closed_at", "closed_at"),
+        sa.Index("ix_finding_closed_at", "closed_at",
+                 postgresql_include=["office_id", "region_code", "deleted_at"]),
     )
     office_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("office.id"), index=True)
     estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id"), index=True)
