@@ -199,7 +199,12 @@ def _dump_field(name: str, field: fields.Field) -> Callable[[Any], Any]:
             value = getattr(obj, attribute)
             return None if value is None else float(value)
         return number
-    return lambda obj: field.serialize(name, obj)
+
+    # Any other field: its own conversion, as Field.serialize calls it once it has the value.
+    def own(obj: Any) -> Any:
+        return field._serialize(getattr(obj, attribute), attribute, obj)
+
+    return own
 
 
 class CompiledDump:

@@ -11,7 +11,15 @@ from flask import jsonify
 from server.api import bp
 from shared_schema import SCHEMA_VERSION
 from shared_schema.devices import PairRequestSchema, PairResponseSchema
-from shared_schema.sync import PullQuerySchema, PullResponseSchema, PushRequestSchema, PushResponseSchema
+from shared_schema.records import CREATE_ONLY, FREE, PUSH_ORDER, RECORD_SCHEMAS
+from shared_schema.sync import (
+    MAX_PUSH_RECORDS,
+    PullQuerySchema,
+    PullResponseSchema,
+    PushRecordSchema,
+    PushRequestSchema,
+    PushResponseSchema,
+)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 SCHEMA_HEADER = {"name": "X-Xuncha-Schema", "in": "header", "required": True,
@@ -83,9 +91,50 @@ def build_spec() -> dict[str, Any]:
     spec.options["security"] = [{"device": []}]
     for path, operations in OPERATIONS.items():
         spec.path(path=path, operations=operations)
+    for schema in RECORD_SCHEMAS.values():
+        spec.components.schema(schema.__name__, schema=schema)
+    spec.components.schema("PushRecord", schema=PushRecordSchema)
     document = spec.to_dict()
     document["security"] = [{"device": []}]
+    _describe_records(document["components"]["schemas"])
     return document
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _describe_records(schemas: dict[str, Any]) -> None:
+    """Record shapes instead of `items: {}`: the envelopes carry the record schemas, and each
+    field says who may write it (docs/sync-protocol.md, "Field roles")."""
+    for kind, schema in RECORD_SCHEMAS.items():
+        component = schemas[schema.__name__]
+        component["x-kind"] = kind
+        pushable = kind in PUSH_ORDER
+        if pushable:
+            component["x-create-only"] = sorted(CREATE_ONLY[kind])
+            component["x-free"] = sorted(FREE[kind])
+        for name, prop in component.get("properties", {}).items():
+            if not pushable:
+                role = "服务器维护，只拉取 (server-owned, pull only)"
+            elif name in CREATE_ONLY[kind]:
+                role = "仅创建时写入 (create-only: set when the tablet creates the record)"
+            elif name in FREE[kind]:
+                role = "可离线修改，按时钟戳合并 (free: merged by its clock stamp)"
+            else:
+                role = "服务器维护，推送即拒绝 (server-owned: a push is refused read_only_field)"
+            prop["description"] = role
+    schemas["PushRecord"]["properties"]["fields"] = {
+        "description": "the record's fields, checked against the schema of `kind` (partial: only the "
+                       "fields being written)",
+        "anyOf": [_ref(RECORD_SCHEMAS[kind].__name__) for kind in PUSH_ORDER],
+    }
+    schemas["PushRequest"]["properties"]["records"]["items"] = _ref("PushRecord")
+    schemas["PushRequest"]["properties"]["records"]["maxItems"] = MAX_PUSH_RECORDS
+    schemas["Change"]["properties"]["data"] = {
+        "nullable": True, "description": "null for a tombstone (`deleted: true`)",
+        "anyOf": [_ref(schema.__name__) for schema in RECORD_SCHEMAS.values()],
+    }
 
 
 _cached: dict[str, Any] = {}

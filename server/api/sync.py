@@ -62,8 +62,10 @@ def pull():
     query = load(_pull_query, dict(request.args))
     scope = _scope()
     page = pull_changes(g.device, scope, query["cursor"], query["limit"])
+    # Written once a pull has caught up (or the scope is new), not for every page on the way:
+    # a write per page made each page of a long pull a write transaction.
     if not page.resync_required and (
-        g.device.last_pull_seq != page.cursor or g.device.scope_key != scope.key
+        (not page.more and g.device.last_pull_seq != page.cursor) or g.device.scope_key != scope.key
     ):
         remember_pull(g.device, scope, page.cursor)
     db.session.commit()

@@ -27,7 +27,7 @@ from server.domain.models import (
     RevisitStatus,
     ScopeExit,
 )
-from server.domain.sync.records import KIND_OF_TABLE, MODELS, scoped_query, to_record, tombstone
+from server.domain.sync.records import KIND_OF_TABLE, MODELS, PLAIN_KINDS, scoped_query, to_record, tombstone
 from server.domain.sync.scope import Scope
 from server.extensions import db
 
@@ -50,7 +50,16 @@ def _with_loads(kind: str, query: sa.Select) -> sa.Select:
         return query.options(selectinload(Inspection.inspectors))
     if kind == "photo_link":
         return query.options(selectinload(PhotoLink.photo))
+    if kind in PLAIN_KINDS:
+        # Every field of the record is a column: plain rows are read several times faster than
+        # ORM objects, and the record dumpers only read attributes.
+        return query.with_only_columns(*MODELS[kind].__table__.columns)
     return query
+
+
+def _rows(kind: str, query: sa.Select) -> Iterator[Any]:
+    result = db.session.execute(query)
+    return iter(result) if kind in PLAIN_KINDS else result.scalars()
 
 
 def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullPage:
@@ -70,7 +79,7 @@ def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullP
         model = MODELS[kind]
         query = scoped_query(kind, scope).where(model.server_seq > cursor, model.server_seq <= high)
         query = _with_loads(kind, query.order_by(model.server_seq).limit(limit + 1))
-        window += [(row.server_seq, kind, row) for row in db.session.scalars(query)]
+        window += [(row.server_seq, kind, row) for row in _rows(kind, query)]
     exits = db.session.scalars(
         sa.select(ScopeExit).where(
             ScopeExit.server_seq > cursor, ScopeExit.server_seq <= high,
@@ -105,7 +114,7 @@ def bootstrap_records(scope: Scope, batch: int = 500) -> tuple[int, Iterator[dic
             if kind in live:
                 query = query.where(live[kind])
             query = _with_loads(kind, query.order_by(model.server_seq))
-            for row in db.session.scalars(query.execution_options(yield_per=batch)):
+            for row in _rows(kind, query.execution_options(yield_per=batch)):
                 yield to_record(kind, row)
 
     return high, records()

@@ -47,6 +47,12 @@ KIND_OF_TABLE = {model.__tablename__: kind for kind, model in MODELS.items()}
 REGION_SCOPED = ("estate", "inspection", "answer", "finding", "photo_link", "notice",
                  "rectification", "revisit")
 
+# Kinds whose every record field is a column of their table (the others read relationships).
+PLAIN_KINDS = frozenset(
+    kind for kind, model in MODELS.items()
+    if set(RECORD_SCHEMAS[kind]._declared_fields) <= set(model.__table__.columns.keys())
+)
+
 # Compiled once: a pull of 500 rows spent more time in Schema.dump than in the database.
 _dumpers = {kind: CompiledDump(schema()) for kind, schema in RECORD_SCHEMAS.items()}
 
@@ -58,7 +64,7 @@ def scoped_query(kind: str, scope: Scope) -> sa.Select:
     if kind in REGION_SCOPED:
         return query.where(scope.region_filter(model.region_code))
     if kind == "region":
-        return query.where(scope.region_filter(Region.code))
+        return query.where(Region.office_id == scope.office_id, Region.code.like(scope.region_prefix + "%"))
     if kind == "company":
         return query.where(Company.office_id == scope.office_id)
     published = (ChecklistTemplate.office_id == scope.office_id) & (
