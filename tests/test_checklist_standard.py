@@ -134,6 +134,10 @@ def test_an_export_imports_back_as_the_next_version(office, runner, tmp_path):
     assert runner.invoke(args=["checklist", "import", str(out)]).exit_code == 0
     db.session.expire_all()
     assert [t.version for t in _templates()] == [1, 2]
+    # Publishing the new version retires the old one (tablets start on the new one).
+    assert runner.invoke(args=["checklist", "publish", "区标准"]).exit_code == 0
+    db.session.expire_all()
+    assert [t.status for t in _templates()] == [TemplateStatus.RETIRED, TemplateStatus.PUBLISHED]
 
 
 def test_a_draft_item_is_edited_with_the_import_rules_and_a_published_one_is_frozen(office, make):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,15 @@ def publish_template(template: ChecklistTemplate, actor: User | None = None) -> 
         section.updated_at = now
         for item in section.items:
             item.updated_at = now
-    record_audit(actor, "publish_template", template, {"version": template.version})
+    # The standard's earlier published version is retired: tablets start new inspections on this
+    # one, while inspections already begun on the old one still finish and sync.
+    retired = db.session.scalars(sa.select(ChecklistTemplate).where(
+        ChecklistTemplate.office_id == template.office_id, ChecklistTemplate.family == template.family,
+        ChecklistTemplate.status == TemplateStatus.PUBLISHED, ChecklistTemplate.id != template.id)).all()
+    for old in retired:
+        old.status = TemplateStatus.RETIRED
+    record_audit(actor, "publish_template", template,
+                 {"version": template.version, "retired_versions": [old.version for old in retired]})
     return template
 
 
