@@ -482,6 +482,7 @@ def _finding(ctx: PushContext, record: Incoming) -> dict[str, Any]:
     values = {name: coerce(Finding, name, value) for name, value in fields.items()}
     values.update(id=record.id, office_id=estate.office_id, region_code=estate.region_code,
                   status=FindingStatus.OPEN, reported_by_id=ctx.user.id,
+                  created_at=ctx.now, updated_at=ctx.now,
                   field_clocks=initial_clocks("finding", fields, record.clocks))
     rule = (values["severity"], values.get("item_id"))
     if rule not in ctx.days:
