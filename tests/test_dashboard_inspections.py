@@ -93,3 +93,29 @@ def test_other_scopes_never_see_an_inspection(client, answered):
     login(client, answered["far"])
     assert client.get(f"/inspections/{answered['inspection']}").status_code == 404
     assert answered["inspection"] not in client.get("/inspections").get_data(as_text=True)
+
+
+def test_the_estates_list_has_every_estate_with_company_score_and_counts(client, answered):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    login(client, answered["supervisor"])
+    html = client.get("/estates").get_data(as_text=True)
+    rows = re.findall(r'<tr class="[^"]*"><td><a href="/estates/([0-9a-f-]{36})">([^<]+)</a></td>\s*'
+                      r'<td>[^<]*</td><td>([^<]*)</td>\s*<td class="num">([^<]+)</td>', html)
+    assert [(name, company, score) for _, name, company, score in rows] == [
+        ("翠湖雅苑", "翠湖物业管理有限公司", "—"), ("阳光花园", "阳光物业服务有限公司", "92.0%")]
+    assert "远方小区" not in html
+    sunny, lake = (f'href="/estates/{e}"' for e in answered["estates"][:2])
+    overdue = client.get("/estates", query_string={"overdue_only": "1"}).get_data(as_text=True)
+    assert sunny in overdue and lake not in overdue
+    found = client.get("/estates", query_string={"q": "chyy"}).get_data(as_text=True)
+    assert lake in found and sunny not in found
+    download = client.get("/estates/export.xlsx")
+    sheet = load_workbook(BytesIO(download.data)).active
+    download.close()
+    exported = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(exported) == {"翠湖雅苑", "阳光花园"}
+    assert exported["阳光花园"][5:8] == (92, 5, 2)  # score %, open (one raised by the inspection), overdue
+    assert client.get("/estates", query_string={"company": "x"}).status_code == 400

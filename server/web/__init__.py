@@ -35,6 +35,7 @@ from server.web import (  # noqa: E402,F401
     inbox,
     inspections,
     ledger,
+    lists,
     overview,
     pages,
     photos,

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Callable
+from typing import IO
 
 from flask import abort, current_app, render_template, send_file
 
 from server.domain.exports.jobs import export_folder, job_view
+from server.domain.exports.xlsx import XLSX_MIME
 from server.domain.models import FIELD_ROLES, ExportJob
 from server.domain.rectification.deadlines import local_date
 from server.web import bp
 from server.web.helpers import get_or_404, me, roles_required
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+def send_xlsx(write: Callable[[IO[bytes]], int], download_name: str):
+    """Write an export to a temporary file (constant memory) and stream it as a download."""
+    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - send_file closes it
+    write(spool)
+    spool.seek(0)
+    return send_file(spool, mimetype=XLSX_MIME, as_attachment=True, download_name=download_name)
 
 
 def _my_job(job_id: str) -> ExportJob:

@@ -109,21 +109,7 @@ def escalation_choices(findings: list[Finding]) -> dict[uuid.UUID, str]:
     return choices
 
 
-@bp.get("/estates")
-@roles_required(*FIELD)
-def estates():
-    """小区 Estates in my area with open findings, most first."""
-    scope = estates_in_scope(me()).subquery()
-    counts = (
-        sa.select(Estate, sa.func.count(Finding.id).label("open_count"))
-        .join(scope, scope.c.id == Estate.id)
-        .join(Finding, sa.and_(Finding.estate_id == Estate.id, Finding.status.in_(OPEN_STATUSES),
-                               Finding.deleted_at.is_(None)))
-        .group_by(Estate.id)
-        .order_by(sa.desc("open_count"), Estate.name)
-        .limit(500)
-    )
-    return render_template("web/estates.html", rows=db.session.execute(counts).all())
+# The estates list (every estate, not only those with open findings) is in server.web.lists.
 
 
 @bp.get("/estates/<estate_id>")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from server.domain.dashboard import bulk
 from server.domain.exports.jobs import queue_ledger_export
@@ -25,9 +24,9 @@ from server.domain.problem_ledger import (
 from server.domain.rectification.deadlines import local_date
 from server.extensions import db
 from server.web import bp
+from server.web.exports import send_xlsx
 from server.web.helpers import CsrfForm, me, now, roles_required
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_INLINE_MAX = 5000  # rows written while the request waits; more go to a background job
 
 @bp.app_context_processor
@@ -124,8 +123,5 @@ def export_problems():
         job = queue_ledger_export(me(), filters.to_args(after=None), now=now())
         db.session.commit()
         return redirect(url_for("web.export_job", job_id=job.id))
-    spool = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - send_file closes it
-    export_ledger(spool, me(), filters, now())
-    spool.seek(0)
-    name = f"问题台账-{local_date(now()).isoformat()}.xlsx"
-    return send_file(spool, mimetype=XLSX_MIME, as_attachment=True, download_name=name)
+    return send_xlsx(lambda out: export_ledger(out, me(), filters, now()),
+                     f"问题台账-{local_date(now()).isoformat()}.xlsx")

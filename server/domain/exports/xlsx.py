@@ -13,6 +13,8 @@ from typing import IO, Any
 
 import xlsxwriter
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 @dataclass(frozen=True)
 class Column:
