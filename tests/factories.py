@@ -5,11 +5,15 @@ Call them inside an app context (the `make` fixture gives one). Keyword argument
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import random
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
 from server.domain.accounts import set_password
@@ -356,3 +360,24 @@ def checklist_xlsx(rows: list[list[object]], headers: list[str] | None = None,
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+@contextlib.contextmanager
+def scratch_database(database_url: str, suffix: str, sqlite_file: Path) -> Iterator[str]:
+    """A second, empty database of the suite's kind: `sqlite_file`, or `<db><suffix>` on the same
+    PostgreSQL server, dropped again afterwards."""
+    url = sa.make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{sqlite_file}"
+        return
+    name = f"{url.database}{suffix}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -27,21 +27,8 @@ SMALL = DemoOptions(seed=11, today=date(2026, 3, 16), months=1, photo_limit=4)
 @pytest.fixture
 def fresh_url(database_url: str, tmp_path) -> Iterator[str]:
     """An empty database of the same kind as the suite's: a new SQLite file, or `<db>_restore`."""
-    url = sa.make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh' / 'xuncha.sqlite3'}"
-        return
-    name = f"{url.database}_restore"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with factories.scratch_database(database_url, "_restore", tmp_path / "fresh" / "xuncha.sqlite3") as url:
+        yield url
 
 
 def every_row() -> dict[str, list[str]]:

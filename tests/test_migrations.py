@@ -20,27 +20,15 @@ from flask import Flask
 
 from server import create_app
 from server.extensions import db
+from tests import factories
 
 MODELS_AHEAD = "models and migrations differ: add a migration (docs/HELPERS.md says how)"
 
 
 @pytest.fixture
 def migration_url(database_url: str, tmp_path) -> Iterator[str]:
-    url = sa.make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    name = f"{url.database}_mig"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with factories.scratch_database(database_url, "_mig", tmp_path / "migrated.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture
