@@ -16,8 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import database_urls, fresh_app  # noqa: E402
@@ -28,19 +26,6 @@ from server.domain.photos import PhotoLimits, add_photo  # noqa: E402
 from server.extensions import db  # noqa: E402
 from server.storage import get_photo_store  # noqa: E402
 from tests import factories  # noqa: E402
-
-
-def _fresh_url(kind: str, url: str, folder: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'restored.sqlite3'}"
-    target = sa.make_url(url)
-    name = f"{target.database}_restore"
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return target.set(database=name).render_as_string(hide_password=False)
 
 
 def _megabytes(folder: Path) -> float:
@@ -68,14 +53,15 @@ def main() -> None:
             second_s = time.perf_counter() - started
             db.session.remove()
             db.engine.dispose()
-        fresh = create_app({"DATABASE_URL": _fresh_url(kind, url, folder), "SECRET_KEY": "bench",
-                            "PHOTO_DIR": str(folder / "restored-photos")})
-        with fresh.app_context():
-            started = time.perf_counter()
-            restored = restore_backup(fresh, folder / "out")
-            restore_s = time.perf_counter() - started
-            db.session.remove()
-            db.engine.dispose()
+        with factories.scratch_database(url, "_restore", folder / "restored.sqlite3") as fresh_url:
+            fresh = create_app({"DATABASE_URL": fresh_url, "SECRET_KEY": "bench",
+                                "PHOTO_DIR": str(folder / "restored-photos")})
+            with fresh.app_context():
+                started = time.perf_counter()
+                restored = restore_backup(fresh, folder / "out")
+                restore_s = time.perf_counter() - started
+                db.session.remove()
+                db.engine.dispose()
         rows = sum(first.rows.values())
         print(f"{kind}, demo city ×{args.scale}: {rows:,} rows, {first.photos} photos, "
               f"{_megabytes(folder / 'out'):.1f} MB in the backup folder")
