@@ -14,6 +14,7 @@ import pytest
 
 from server.domain.credit_code import make_credit_code
 from server.domain.models import Company, ManagementType, Role, UnitKind
+from server.domain.rectification import issue_notice, report_rectification
 from server.extensions import db
 from tests import factories
 from tests.mobile_helpers import live_server  # noqa: F401
@@ -38,6 +39,13 @@ def office_on_record(app):
         admin = factories.user(office, Role.ADMIN, display_name="王管理")
         supervisor = factories.user(office, Role.SUPERVISOR, region_id=tree["district"].id,
                                     display_name="李组长")
+        # A fix already reported elsewhere: its revisit waits on the revisits page.
+        sunny = factories.estate(tree["community"], company, name="阳光花园")
+        reported = factories.finding(sunny, category="飞线充电", description="5栋楼道私拉电线充电",
+                                     found_at=datetime(2026, 3, 2))
+        company_user = factories.user(office, Role.COMPANY, company_id=company.id)
+        issue_notice(sunny, [reported], supervisor, now=datetime(2026, 3, 2, 2))
+        report_rectification(reported, company_user, now=datetime(2026, 3, 3, 2), note="已拆除飞线")
         db.session.commit()
         return {"admin": admin.username, "supervisor": supervisor.username, "estate": str(estate.id),
                 "company": company.name}
@@ -108,6 +116,16 @@ def test_accounts_and_the_register_in_a_browser(live_server, office_on_record, t
             page.screenshot(path=str(shots / "estate_history.png"), full_page=True)
             page.goto(f"{base}/companies")
             page.screenshot(path=str(shots / "companies.png"), full_page=True)
+            page.goto(f"{base}/revisits")
+            page.check("input[name=confirm]")
+            page.click("button:has-text('合格，销号')")
+            page.wait_for_selector(".flash.error")
+            assert "请上传整改后照片或填写复查说明" in page.inner_text(".flash.error")
+            page.screenshot(path=str(shots / "revisit_refused.png"), full_page=True)
+            page.fill("textarea[name=note]", "现场查看，飞线已全部拆除")
+            page.check("input[name=confirm]")
+            page.click("button:has-text('合格，销号')")
+            page.wait_for_selector("text=已记录回头看结果")
             page.goto(f"{base}/no/such/page")
             page.screenshot(path=str(shots / "not_found.png"), full_page=True)
             assert "页面不存在" in page.inner_text("main")
