@@ -28,6 +28,7 @@ import requests  # noqa: E402
 from limits import parse  # noqa: E402
 
 from bench.harness import serve_in_own_process  # noqa: E402
+from bench.wire import Wire  # noqa: E402
 from server import create_app  # noqa: E402
 from server.config import default_config  # noqa: E402
 from server.domain.models import Role  # noqa: E402
@@ -37,44 +38,26 @@ from shared_schema.photos import chunk_range  # noqa: E402
 from tests import factories  # noqa: E402
 
 
-class Wire:
-    """Counts requests and estimates bytes on the wire in each direction."""
-
-    def __init__(self, session: requests.Session, host: str) -> None:
-        self.session, self.host = session, host
-        self.requests = 0
-        self.up = 0
-        self.down = 0
-
-    def send(self, method: str, url: str, **kwargs) -> requests.Response:
-        reply = self.session.request(method, url, **kwargs)
-        sent = reply.request
-        head = f"{sent.method} {sent.path_url} HTTP/1.1\r\nHost: {self.host}\r\n"
-        head += "".join(f"{k}: {v}\r\n" for k, v in sent.headers.items()) + "\r\n"
-        body = sent.body or b""
-        self.up += len(head.encode()) + len(body if isinstance(body, bytes) else body.encode())
-        status = f"HTTP/1.1 {reply.status_code} {reply.reason}\r\n"
-        status += "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items()) + "\r\n"
-        self.down += len(status.encode()) + len(reply.content)
-        self.requests += 1
-        return reply
-
-    def reset(self) -> None:
-        self.requests = self.up = self.down = 0
-
-
 def upload(wire: Wire, base: str, data: bytes, chunk: int) -> None:
     """A tablet's upload: ask where the server stands, send from there, chunk by chunk."""
     digest = hashlib.sha256(data).hexdigest()
     url = f"{base}/api/v1/photos/{digest}/upload"
-    status = wire.send("GET", url).json()
-    offset, complete = status["offset"], status["complete"]
+    if len(data) <= chunk:  # fits in one chunk: sent at once, no status query first
+        offset, complete = 0, False
+    else:
+        status = wire.send("GET", url).json()
+        offset, complete = status["offset"], status["complete"]
     while not complete:
         piece = data[offset:offset + chunk]
+        if not piece:
+            raise SystemExit("upload stands at its end but is not complete")
         reply = wire.send("PUT", url, data=piece, headers={
             "Content-Type": "application/octet-stream",
             "Content-Range": chunk_range(offset, len(piece), len(data)).header(),
         })
+        if reply.status_code == 409:
+            offset = reply.json()["error"]["details"]["offset"]
+            continue
         if reply.status_code not in (200, 201):
             raise SystemExit(f"upload refused: {reply.status_code} {reply.text}")
         body = reply.json()
