@@ -12,7 +12,10 @@ from mobile.ui.kivyenv import LANDSCAPE, PORTRAIT, prepare
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mobile.ui", description="巡查平板 Xuncha tablet")
-    parser.add_argument("--home", default=os.path.expanduser("~/.xuncha-tablet"),
+    # On Android, p4a names the app-private folder: photos and the database stay private there.
+    private = os.environ.get("ANDROID_PRIVATE")
+    default_home = os.path.join(private, "xuncha") if private else os.path.expanduser("~/.xuncha-tablet")
+    parser.add_argument("--home", default=default_home,
                         help="本机数据目录 (the tablet's data folder)")
     parser.add_argument("--server", default="", help="服务器地址，配对页预先填好 (server to pair with)")
     parser.add_argument("--portrait", action="store_true", help="竖屏 800×1280 (portrait)")

@@ -22,7 +22,12 @@ def prepare(kivy_home: str | Path | None = None, size: tuple[int, int] = LANDSCA
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         # No screen: SDL's offscreen driver still renders real frames through Mesa.
         os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    import sys
+
     from kivy.config import Config
+
+    # With its console log off Kivy points sys.stderr at its logger, and tracebacks vanish.
+    sys.stderr = sys.__stderr__
 
     # The window size must be set before the window exists: resizing later corrupts frames.
     Config.set("graphics", "width", str(size[0]))

@@ -1,0 +1,253 @@
+"""Tablet UI figures in a real window (printed, not asserted). Run under Xvfb:
+
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python bench/tablet_ui.py [--estates 9800]
+
+1. Cold start: a new process opening a paired tablet, until Today is drawn (ms).
+2. Frame times while flinging through a 144-item checklist: median, p95, longest (ms).
+3. Tap on "fail" until the answer is committed and its row redrawn (ms): idle, and while the
+   app's own sync bootstraps ~10,000 records.
+4. The longest UI-thread stall (one frame) while the app's sync uploads 200 photos.
+5. Resident memory with 1,000 photos in the store, the photos screen open (MB).
+
+The server is `xuncha serve` in its own process on 127.0.0.1 (SQLite); frames are not capped
+at 60 fps, so a frame's time is the work it did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mobile.ui.kivyenv import prepare  # noqa: E402
+
+prepare(tempfile.mkdtemp(prefix="xuncha-bench-kivy-"))
+from kivy.config import Config  # noqa: E402
+
+Config.set("graphics", "maxfps", "0")
+
+
+def build_server(tmp: str, estates: int) -> str:
+    from bench.harness import fresh_app
+    from server.extensions import db
+    from tests import factories
+
+    app = fresh_app(f"sqlite:///{tmp}/server.sqlite3")
+    with app.app_context():
+        office = factories.office()
+        tree = factories.region_tree(office)
+        company = factories.company(office)
+        user = factories.user(office, region_id=tree["district"].id)
+        for n in range(estates):
+            factories.estate(tree["community"], company)
+            if n % 1000 == 999:
+                db.session.commit()
+        factories.template(office, sections=12, items_per_section=12)  # no photo needed on fail
+        username = user.username
+        db.session.commit()
+    return username
+
+
+def cold_start(home: Path) -> float:
+    """A child process: import, build, open Today; returns ms from spawn to Today drawn."""
+    started = time.time()
+    out = subprocess.run([sys.executable, __file__, "--child-cold-start", str(home)], capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    drawn = float(out.stdout.strip().splitlines()[-1])
+    return (drawn - started) * 1000
+
+
+def child_cold_start(home: str) -> None:
+    from mobile.ui.app import XunchaApp
+    from mobile.ui.harness import Harness
+
+    app = XunchaApp(home, sync_interval=3600, probe_interval=3600)
+    app.sync_now = lambda: False  # measure opening, not syncing
+    h = Harness.start(app)
+    h.settle()
+    assert h.screen().name == "today"
+    print(time.time())
+    h.stop()
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def describe(ms: list[float]) -> str:
+    ordered = sorted(ms)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, longest {ordered[-1]:.1f} ms " \
+           f"(n={len(ordered)})"
+
+
+class Frames:
+    """Frame-by-frame driving with each frame's wall time kept."""
+
+    def __init__(self) -> None:
+        from kivy.base import EventLoop
+
+        self.loop = EventLoop
+        self.times: list[float] = []
+
+    def frame(self) -> None:
+        t0 = time.perf_counter()
+        self.loop.idle()
+        self.times.append((time.perf_counter() - t0) * 1000)
+
+    def take(self) -> list[float]:
+        out, self.times = self.times, []
+        return out
+
+
+def fling(h, frames: Frames, view, up: bool) -> None:
+    from kivy.tests.common import UnitTestTouch
+
+    x, y = view.to_window(view.center_x, view.y + view.height * (0.2 if up else 0.8))
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    frames.frame()
+    step = view.height * 0.6 / 6 * (1 if up else -1)
+    for n in range(1, 7):
+        touch.touch_move(x, y + step * n)
+        frames.frame()
+    touch.touch_up()
+    for _ in range(90):  # the kinetic scroll runs on
+        frames.frame()
+
+
+def tap_fail(h, frames: Frames, screen, row: dict) -> float:
+    """ms from the finger lifting off "fail" until the row shows the committed answer."""
+    from kivy.tests.common import UnitTestTouch
+
+    from mobile.ui.i18n import tr
+
+    screen.scroll_to(screen._index[row["item_id"]])
+    for _ in range(3):
+        frames.frame()
+    widget = h.find(screen.ids.item_list,
+                    lambda w: type(w).__name__ == "ItemRow" and w.item_id == row["item_id"])
+    button = h.button(tr("不合格"), widget)
+    x, y = button.to_window(*button.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    frames.frame()
+    started = time.perf_counter()
+    touch.touch_up()
+    position = screen._index[row["item_id"]]
+    while screen.ids.item_list.data[position]["result"] != "fail":
+        frames.frame()
+        if time.perf_counter() - started > 60:
+            raise RuntimeError("the answer never came back")
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--estates", type=int, default=9800)
+    parser.add_argument("--photos", type=int, default=200)
+    parser.add_argument("--child-cold-start")
+    args = parser.parse_args()
+    if args.child_cold_start:
+        child_cold_start(args.child_cold_start)
+        return
+
+    from bench.harness import serve_in_own_process
+    from mobile.device import pair
+    from mobile.fieldday import record_day
+    from mobile.store import Store
+    from mobile.sync.engine import SyncEngine
+    from mobile.sync.transport import HttpTransport
+    from mobile.ui.app import XunchaApp
+    from mobile.ui.harness import Harness
+    from tests import factories
+
+    tmp = tempfile.mkdtemp(prefix="xuncha-bench-ui-")
+    t0 = time.monotonic()
+    username = build_server(tmp, args.estates)
+    print(f"server: {args.estates} estates, a 144-item checklist ({time.monotonic() - t0:.0f} s to build)")
+    with serve_in_own_process(f"sqlite:///{tmp}/server.sqlite3") as url:
+        home = Path(tmp) / "tablet"
+        store = Store(home)
+        pair(store, HttpTransport(url), username=username, password=factories.PASSWORD, server_url=url)
+        SyncEngine(store, HttpTransport(url, store.get_meta("token"))).run()
+        records = store.records.count()
+        store.close()
+        print(f"tablet: {records} records after its first sync")
+
+        starts = [cold_start(home) for _ in range(3)]
+        print(f"1. cold start to Today: {min(starts):.0f} ms best of 3 ({', '.join(f'{s:.0f}' for s in starts)})")
+
+        app = XunchaApp(home, sync_interval=3600, probe_interval=3600)
+        h = Harness.start(app)
+        h.settle()
+        frames = Frames()
+        from mobile.checklist import Checklist
+        from mobile.reads import current_template
+
+        estate = app.store.records.all("estate")[0]
+        inspection = Checklist.start(app.store, estate.id, current_template(app.store).id).inspection_id
+        app.go("checklist", inspection_id=inspection)
+        h.settle()
+        screen = h.screen("checklist")
+        rows = [r for r in screen.ids.item_list.data if r["viewclass"] == "ItemRow"]
+        view = screen.ids.item_list
+        frames.take()
+        for n in range(10):
+            fling(h, frames, view, up=n % 4 < 2)
+        print(f"2. frames flinging through {len(rows)} items: {describe(frames.take())}")
+
+        idle = [tap_fail(h, frames, screen, row) for row in rows[:20]]
+        print(f"3a. tap fail → committed, idle: {describe(idle)}")
+
+        app.store.set_meta("cursor", None)  # the next sync bootstraps again: every record
+        frames.take()
+        app.sync_now()
+        busy, n = [], 20
+        while app.syncing and n < len(rows):
+            busy.append(tap_fail(h, frames, screen, rows[n]))
+            n += 1
+        while app.syncing:
+            frames.frame()
+        stall = max(frames.take())
+        print(f"3b. tap fail → committed, during a bootstrap of {records} records: {describe(busy)}; "
+              f"longest frame {stall:.0f} ms")
+
+        record_day(app.store, inspections=args.photos // 10, photos_per_inspection=10, adhoc_findings=0,
+                   seed=5, photo_size=(1600, 1200))
+        waiting = app.store.photos.waiting_count()
+        app.refresh_status()
+        frames.take()
+        started = time.monotonic()
+        app.sync_now()
+        while app.syncing:
+            frames.frame()
+        times = frames.take()
+        print(f"4. syncing {waiting} photos ({time.monotonic() - started:.1f} s): longest UI frame "
+              f"{max(times):.0f} ms, {describe(times)}")
+
+        more = 1000 - app.store.photos.count()
+        if more > 0:
+            record_day(app.store, inspections=more // 10 + 1, photos_per_inspection=10, adhoc_findings=0,
+                       seed=6, photo_size=(1600, 1200))
+        app.go("photos")
+        h.settle()
+        for _ in range(30):
+            frames.frame()
+        print(f"5. resident memory with {app.store.photos.count()} photos, photos screen open: {rss_mb():.0f} MB")
+        h.stop()
+
+
+if __name__ == "__main__":
+    main()
