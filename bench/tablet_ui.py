@@ -187,7 +187,8 @@ def main() -> None:
         print(f"tablet: {records} records after its first sync")
 
         starts = [cold_start(home) for _ in range(3)]
-        print(f"1. cold start to Today: {min(starts):.0f} ms best of 3 ({', '.join(f'{s:.0f}' for s in starts)})")
+        each = ", ".join(f"{s:.0f}" for s in starts)
+        print(f"1. cold start to Today: {min(starts):.0f} ms best of 3 ({each})")
 
         app = XunchaApp(home, sync_interval=3600, probe_interval=3600)
         h = Harness.start(app)
@@ -245,7 +246,8 @@ def main() -> None:
         h.settle()
         for _ in range(30):
             frames.frame()
-        print(f"5. resident memory with {app.store.photos.count()} photos, photos screen open: {rss_mb():.0f} MB")
+        held = app.store.photos.count()
+        print(f"5. resident memory with {held} photos, photos screen open: {rss_mb():.0f} MB")
         h.stop()
 
 
