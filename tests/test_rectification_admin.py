@@ -151,7 +151,9 @@ def test_cancel_is_refused_without_reason_right_or_open_work(world, make):
 # -- 工作日历 ------------------------------------------------------------------------------------
 
 def test_office_calendar_exception_is_added_and_removed_with_audit(world, make):
-    office, supervisor = world["office"], world["supervisor"]
+    # The calendar holds office-wide: its keeper covers the whole office (the city region).
+    office = world["office"]
+    supervisor = make.user(office, Role.SUPERVISOR, region_id=world["tree"]["city"].id)
     set_calendar_day(office, date(2026, 3, 4), False, supervisor, name=" 防汛停工 ")
     assert office_calendar(office.id).exceptions == {date(2026, 3, 4): False}
     remove_calendar_day(office, date(2026, 3, 4), supervisor)
@@ -163,7 +165,7 @@ def test_office_calendar_exception_is_added_and_removed_with_audit(world, make):
         remove_calendar_day(office, date(2026, 3, 4), supervisor)
     assert refused.value.code == "not_found"
     stranger = make.user(make.office(), Role.ADMIN)
-    for actor in (world["inspector"], world["company_user"], stranger):
+    for actor in (world["inspector"], world["company_user"], stranger, world["supervisor"]):
         with pytest.raises(TransitionRefused) as refused:
             set_calendar_day(office, date(2026, 3, 5), True, actor)
         assert refused.value.code == "forbidden"

@@ -76,7 +76,8 @@ def test_working_day_deadline_skips_the_national_holiday(world):
 
 
 def test_office_holiday_moves_a_working_day_deadline(world):
-    set_calendar_day(world["office"], date(2026, 3, 4), False, world["supervisor"], name="本地假日")
+    keeper = world["make"].user(world["office"], Role.ADMIN)  # the calendar is office-wide
+    set_calendar_day(world["office"], date(2026, 3, 4), False, keeper, name="本地假日")
     (finding,) = _findings(world, 1, severity=Severity.SEVERE)
     issue_notice(world["estate"], [finding], world["supervisor"], now=MONDAY, day_kind="working")
     assert local_date(finding.due_at) == date(2026, 3, 6)  # Tue, (Wed off), Thu, Fri
@@ -124,15 +125,18 @@ def test_company_report_creates_a_balanced_revisit_and_close_out(world, make):
         Reminder.cancelled_at.is_(None), Reminder.finding_id == first.id, Reminder.kind.in_(DEADLINE_KINDS)))
     assert pending == 0
     assert report_rectification(first, world["company_user"], now=MONDAY, rectification_id=r1.id) is r1
+    # Each inspector records their own revisit (another's is refused: tests/test_security_scoping.py).
+    assignee = {world["inspector"].id: world["inspector"], other.id: other}
     for revisit in revisits:
-        record_revisit_result(revisit, world["inspector"], RevisitResult.FIXED, now=MONDAY)
+        record_revisit_result(revisit, assignee[revisit.inspector_id], RevisitResult.FIXED, now=MONDAY)
     assert first.status == second.status == S.CLOSED
     assert r1.status == r2.status == RectificationStatus.ACCEPTED
     assert notice.status == NoticeStatus.CLOSED
     # The same result again (a replayed sync push) is accepted and changes nothing.
-    record_revisit_result(revisits[0], world["inspector"], "fixed", now=MONDAY)
+    mine = assignee[revisits[0].inspector_id]
+    record_revisit_result(revisits[0], mine, "fixed", now=MONDAY)
     with pytest.raises(TransitionRefused) as refused:
-        record_revisit_result(revisits[0], world["inspector"], "not_fixed", now=MONDAY)
+        record_revisit_result(revisits[0], mine, "not_fixed", now=MONDAY)
     assert refused.value.code == "revisit_done"
 
 

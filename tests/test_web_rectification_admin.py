@@ -55,6 +55,8 @@ def office(app, make):
         "supervisor": supervisor.username, "inspector": inspector.username, "second": second.username,
         "second_id": str(second.id),
         "far_supervisor": make.user(office, Role.SUPERVISOR, region_id=other_district.id).username,
+        # The work calendar holds office-wide, so its keeper covers the whole office.
+        "chief": make.user(office, Role.SUPERVISOR, region_id=tree["city"].id).username,
         "far_inspector": make.user(office, Role.INSPECTOR, region_id=other_district.id),
         "company": make.user(office, Role.COMPANY, company_id=company.id).username,
         "notice": str(notice.id), "label": notice.label, "estate": str(estate.id),
@@ -85,7 +87,7 @@ def page(client, path: str) -> str:
 # -- 工作日历 ------------------------------------------------------------------------------------
 
 def test_calendar_page_shows_the_official_year_and_edits_our_exceptions(client, office):
-    login(client, office["supervisor"])
+    login(client, office["chief"])
     html = page(client, "/calendar?year=2026")
     assert "国庆节" in html and "2026-10-10" in html and "本年度没有本单位的例外" in html
     assert client.post("/calendar", data={"day": "2026-03-04", "kind": "holiday"}).status_code == 400

@@ -72,12 +72,12 @@ def _data_uri(data: bytes) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def notice_context(notice: Notice, read_photo: PhotoReader) -> dict:
+def notice_context(notice: Notice, read_photo: PhotoReader, with_photos: bool = True) -> dict:
     # A cancelled notice prints what it listed, with its deadlines, stamped 已撤销.
     deadlines = notice_deadlines(notice)
     items = []
     for finding in notice_findings(notice):
-        shas = db.session.scalars(
+        shas = [] if not with_photos else db.session.scalars(
             sa.select(PhotoLink.photo_sha256)
             .where(PhotoLink.finding_id == finding.id, PhotoLink.role == PhotoRole.EVIDENCE,
                    PhotoLink.deleted_at.is_(None))
@@ -101,12 +101,16 @@ def notice_context(notice: Notice, read_photo: PhotoReader) -> dict:
     }
 
 
-def render_notice_html(notice: Notice, read_photo: PhotoReader | None = None) -> str:
-    return _env.get_template("notice.html").render(**notice_context(notice, read_photo or store_reader()))
+def render_notice_html(notice: Notice, read_photo: PhotoReader | None = None,
+                       with_photos: bool = True) -> str:
+    context = notice_context(notice, read_photo or store_reader(), with_photos)
+    return _env.get_template("notice.html").render(**context)
 
 
-def render_notice_pdf(notice: Notice, read_photo: PhotoReader | None = None) -> bytes:
+def render_notice_pdf(notice: Notice, read_photo: PhotoReader | None = None,
+                      with_photos: bool = True) -> bytes:
+    """The notice as PDF; `with_photos=False` leaves the photos out (access.may_see_notice_photos)."""
     from weasyprint import HTML  # imported here: it loads Pango, which only this needs
 
-    html = render_notice_html(notice, read_photo)
+    html = render_notice_html(notice, read_photo, with_photos)
     return HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf()

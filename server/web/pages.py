@@ -39,6 +39,7 @@ from server.domain.rectification.access import (
     can_see_notice,
     estates_in_scope,
     link_finding_id,
+    may_see_notice_photos,
 )
 from server.domain.rectification.closeout import record_revisit_with_evidence, require_evidence
 from server.domain.rectification.deadlines import DAY_KIND_LABELS, DayKind, default_days, local_date
@@ -205,8 +206,7 @@ def notice(notice_id: str):
     credit = company_credit(notice.company_id) if notice.company_id else None
     people = _people(rects, revisits, escalations, notice)
     photos = photo_map(findings)
-    if cancelled and me().role == Role.COMPANY:
-        # Its findings left the notice: their photos are no longer the company's to see.
+    if not may_see_notice_photos(me(), notice):
         photos = {f.id: {"before": [], "after": []} for f in findings}
     return render_template(template, notice=notice, findings=findings, photos=photos,
                            related=by_finding, reportable=reportable, credit=credit,
@@ -233,7 +233,7 @@ def notice_pdf(notice_id: str):
     from server.documents import render_notice_pdf
 
     notice = _visible_notice(notice_id)
-    pdf = render_notice_pdf(notice)
+    pdf = render_notice_pdf(notice, with_photos=may_see_notice_photos(me(), notice))
     filename = f"notice-{notice.year}-{notice.number:04d}.pdf"
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})

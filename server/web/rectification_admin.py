@@ -22,6 +22,7 @@ from server.domain.rectification import (
 from server.domain.rectification.access import can_see_estate, can_see_notice
 from server.domain.rectification.deadlines import (
     local_date,
+    may_keep_calendar,
     office_exceptions,
     official_is_workday,
     official_year,
@@ -67,8 +68,9 @@ def work_calendar():
     rows = [{"row": row, "weekday": WEEKDAYS[row.day.weekday()],
              "official_workday": official_is_workday(row.day), "official_name": official.name_of(row.day)}
             for row in office_exceptions(me().office_id, year)]
+    editable = may_keep_calendar(db.session.get(Office, me().office_id), me())
     return render_template("web/calendar.html", year=year, official=official, rows=rows, form=CsrfForm(),
-                           weekdays=WEEKDAYS)
+                           weekdays=WEEKDAYS, editable=editable)
 
 
 @bp.post("/calendar")

@@ -10,7 +10,7 @@ from server.domain.ledger.columns import header_key
 from server.domain.ledger.reader import LedgerTable
 from server.domain.ledger.report import Problem
 from server.domain.ledger.validate import LedgerPlan
-from server.domain.models import Region, Role, User
+from server.domain.models import Estate, Region, Role, User
 from server.domain.rectification.access import region_prefix
 from server.extensions import db
 
@@ -32,6 +32,26 @@ def keep_to_area(plan: LedgerPlan, table: LedgerTable, user: User) -> None:
                 "该社区不在您的管辖范围内 (community outside your area)", row=estate.row,
                 column=table.headers[position] if position is not None else None,
                 position=position + 1 if position is not None else None, value=estate.community.name))
+    _keep_shared_companies(plan, table, prefix)
+
+
+def _keep_shared_companies(plan: LedgerPlan, table: LedgerTable, prefix: str) -> None:
+    """A company that also serves estates outside the area is not the area's to change: its
+    name and contacts show in every district it works in."""
+    changed = {c.existing.id: c for c in plan.companies.values() if c.existing is not None and c.changes}
+    if not changed:
+        return
+    elsewhere = set(db.session.scalars(sa.select(Estate.company_id).where(
+        Estate.company_id.in_(changed), Estate.deleted_at.is_(None),
+        sa.not_(Estate.region_code.startswith(prefix, autoescape=True)))))
+    position = next((i for i, h in enumerate(table.headers) if header_key(h) == "company_name"), None)
+    for company_id in elsewhere:
+        company = changed[company_id]
+        plan.report.errors.append(Problem(
+            "该企业还服务于您管辖范围以外的小区，不能在此修改其信息，请联系负责全单位的督导 "
+            "(the company also serves estates outside your area: ask an office-wide supervisor)",
+            row=company.first_row, column=table.headers[position] if position is not None else None,
+            position=position + 1 if position is not None else None, value=company.existing.name))
 
 
 def template_regions(user: User) -> list[Region]:

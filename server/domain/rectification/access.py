@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.domain.finding_workflow import TransitionRefused
-from server.domain.models import Estate, Notice, Region, Role, User
+from server.domain.models import Estate, Notice, NoticeStatus, Region, Role, User
 from server.extensions import db
 
 
@@ -15,6 +15,17 @@ def region_prefix(user: User) -> str | None:
         return None
     region = user.region or db.session.get(Region, user.region_id)
     return region.code if region else None
+
+
+def covers_whole_office(user: User) -> bool:
+    """An admin, or office staff whose area is the whole office (no region, or the root one):
+    the ones who may change what holds office-wide, such as the work calendar."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.region_id is None:
+        return True
+    region = user.region or db.session.get(Region, user.region_id)
+    return region is not None and region.parent_id is None
 
 
 def can_see_estate(user: User, estate: Estate) -> bool:
@@ -35,6 +46,12 @@ def can_see_notice(user: User, notice: Notice) -> bool:
                 and notice.company_id == user.company_id)
     estate = notice.estate or db.session.get(Estate, notice.estate_id)
     return can_see_estate(user, estate)
+
+
+def may_see_notice_photos(user: User, notice: Notice) -> bool:
+    """The page and the PDF alike: a company no longer sees the photos of a cancelled notice
+    (its findings left it, and may be on a newer notice of another company)."""
+    return not (user.role == Role.COMPANY and notice.status == NoticeStatus.CANCELLED)
 
 
 def require_estate(user: User, estate: Estate) -> None:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from server.domain.audit import record_audit
 from server.domain.finding_workflow import TransitionRefused
 from server.domain.models import OFFICE_ROLES, ChecklistItem, Finding, Office, User, WorkCalendarDay
+from server.domain.rectification.access import covers_whole_office
 from server.domain.rectification.settings import days_for_severity, setting
 from server.extensions import db
 
@@ -98,9 +99,15 @@ def office_calendar(office_id: uuid.UUID) -> WorkCalendar:
 CALENDAR_NAME_MAX = 50
 
 
+def may_keep_calendar(office: Office, actor: User) -> bool:
+    """The calendar holds for the whole office, so a district's supervisor may not change it."""
+    return actor.role in OFFICE_ROLES and actor.office_id == office.id and covers_whole_office(actor)
+
+
 def _require_calendar_keeper(office: Office, actor: User) -> None:
-    if actor.role not in OFFICE_ROLES or actor.office_id != office.id:
-        raise TransitionRefused("forbidden", "只有本单位科室负责人或管理员可以修改工作日历")
+    if not may_keep_calendar(office, actor):
+        raise TransitionRefused("forbidden", "只有负责全单位的督导或管理员可以修改工作日历 "
+                                             "(only office-wide supervisors and admins change the calendar)")
 
 
 def set_calendar_day(

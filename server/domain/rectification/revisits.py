@@ -172,6 +172,10 @@ def record_revisit_result(
     estate = finding.estate or db.session.get(Estate, finding.estate_id)
     if actor.role not in FIELD_ROLES or actor.company_id is not None or not can_see_estate(actor, estate):
         raise TransitionRefused("forbidden", "只有本区域的检查员或科室负责人可以记录回头看结果")
+    if actor.role not in OFFICE_ROLES and revisit.inspector_id not in (None, actor.id):
+        # Supervisors may stand in for anyone in their area; inspectors answer for their own.
+        raise TransitionRefused("forbidden", "该回头看任务已指派给其他检查员 "
+                                             "(this revisit is assigned to another inspector)")
     if revisit.status == RevisitStatus.DONE:
         if revisit.result == result:
             return revisit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -14,6 +15,15 @@ from server.extensions import db
 
 @dataclass(frozen=True)
 class Scope:
+    """The office first, then the region subtree inside it.
+
+    A code prefix alone is not a scope: another office's codes may nest under this office's
+    (a city office 3205 beside a district office 320505), and an office without regions has
+    the empty prefix, which every code starts with. So a row is in scope only if its region
+    code is one of this office's regions (codes are unique across offices) and starts with
+    the prefix.
+    """
+
     office_id: uuid.UUID
     region_prefix: str  # every scoped row's region_code starts with it
 
@@ -21,13 +31,21 @@ class Scope:
     def key(self) -> str:
         return f"{self.office_id}:{self.region_prefix}"
 
+    @cached_property
+    def office_codes(self) -> frozenset[str]:
+        """The region codes of this office (a few thousand at most), read once per scope."""
+        return frozenset(db.session.scalars(sa.select(Region.code).where(Region.office_id == self.office_id)))
+
     def holds(self, region_code: str | None) -> bool:
-        return bool(region_code) and region_code.startswith(self.region_prefix)
+        return (bool(region_code) and region_code.startswith(self.region_prefix)
+                and region_code in self.office_codes)
 
     def region_filter(self, column: sa.ColumnElement) -> sa.ColumnElement[bool]:
         # LIKE 'prefix%' uses the region_code index (varchar_pattern_ops is not needed for
-        # a C-collated or SQLite database; see docs/sync-protocol.md for PostgreSQL set-up).
-        return column.like(self.region_prefix + "%")
+        # a C-collated or SQLite database; see docs/sync-protocol.md for PostgreSQL set-up);
+        # the IN keeps it to this office's regions.
+        office_codes = sa.select(Region.code).where(Region.office_id == self.office_id)
+        return column.like(self.region_prefix + "%") & column.in_(office_codes)
 
 
 class OutOfScope(Exception):
