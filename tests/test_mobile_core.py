@@ -253,6 +253,14 @@ def test_corrupt_input_is_refused_and_leaves_nothing_behind(tmp_path, data):
     assert not (tmp_path / "photos").exists() or not any((tmp_path / "photos").rglob("*"))
 
 
+def test_a_cut_jpeg_is_refused_even_when_pillow_is_told_to_load_cut_files(tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # what importing WeasyPrint does
+    with pytest.raises(PhotoError, match="有效的图片"):
+        process_photo(camera_jpeg(6, 400, 300)[:2000], tmp_path / "photos")
+
+
 def test_an_interrupted_sqlite_write_is_not_visible(store):
     # Another connection (the UI thread) sees only committed rows.
     reader = sqlite3.connect(store.path)

@@ -92,7 +92,11 @@ def test_only_published_templates_reach_tablets_with_all_their_items(client, cit
     db.session.commit()
     arrived = tablet.pull_all()
     assert sum(c["kind"] == "checklist_item" for c in arrived) == len(draft.items)
-    assert {c["data"]["version"] for c in arrived if c["kind"] == "checklist_template"} == {2}
+    # Publishing version 2 retires version 1, which therefore arrives too, as retired.
+    templates = {c["data"]["version"]: c["data"]["status"]
+                 for c in arrived if c["kind"] == "checklist_template"}
+    assert {v for v, status in templates.items() if status == "published"} == {2}
+    assert templates.get(1, "retired") == "retired"
 
 
 def test_pull_and_bootstrap_are_gzip_compressed_when_accepted(client, city):

@@ -190,7 +190,9 @@ def test_settings_switch_language_at_once_and_unpairing_says_what_would_be_lost(
     h.type_into(finding.ids.description, "消防通道堆放杂物")
     h.tap(finding.ids.save)
     h.settle()
-    assert h.screen().name == "today" and h.app.pending == 1
+    assert h.screen().name == "today"
+    # The waiting count is refreshed by a throttled trigger after the store lane commits.
+    h.wait(lambda: h.app.pending == 1, what="the new finding counted as waiting")
 
     h.tap(h.button(tr("设置")))
     settings = h.screen("settings")

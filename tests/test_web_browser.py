@@ -67,7 +67,7 @@ def test_supervisor_issues_a_notice_and_the_company_reads_it_on_a_phone(
             page = desk.new_page()
             _login(page, base, estate_with_findings["supervisor"])
             page.goto(f"{base}/estates/{estate_with_findings['estate']}")
-            page.wait_for_function("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+            _all_images_shown(page)
             for box in page.query_selector_all("input[name=finding_id]"):
                 box.check()
             page.screenshot(path=str(shots / "estate.png"), full_page=True)
@@ -93,3 +93,16 @@ def test_supervisor_issues_a_notice_and_the_company_reads_it_on_a_phone(
     keep = os.environ.get("XUNCHA_SCREENSHOTS")
     if keep:
         shutil.copytree(shots, Path(keep), dirs_exist_ok=True)
+
+
+def _all_images_shown(page) -> None:
+    """Every photo on the page loads and is a real image. The photos load lazily, so the page is
+    scrolled through; polled from Python because the CSP forbids the eval wait_for_function uses."""
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    check = "Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"
+    for _ in range(200):
+        if page.evaluate(check):
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate(check), "a photo on the page did not load"
+    page.evaluate("window.scrollTo(0, 0)")

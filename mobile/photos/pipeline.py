@@ -132,6 +132,11 @@ def _decode(raw: bytes, long_edge: int) -> tuple[Image.Image, datetime | None, t
         image = Image.open(io.BytesIO(raw))
         if image.width * image.height > MAX_PIXELS:
             raise PhotoError(f"图片过大 ({image.width}×{image.height}) (image too large)")
+        if image.format == "JPEG" and raw.rfind(b"\xff\xd9") == -1:
+            # A cut JPEG has no end marker. Checked here because Pillow decodes cut files
+            # without complaint once any module in the process (WeasyPrint does) sets
+            # ImageFile.LOAD_TRUNCATED_IMAGES.
+            raise PhotoError("不是有效的图片或文件已损坏 (not a valid image): JPEG 数据不完整 (truncated)")
         exif = image.getexif()
         if image.format == "JPEG" and max(image.size) > 2 * long_edge:
             ratio = long_edge / max(image.size)
