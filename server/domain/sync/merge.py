@@ -66,16 +66,26 @@ def merge_fields(kind: str, row: Any, fields: dict[str, Any], clocks: dict[str, 
 
 def coerce(model: type, name: str, value: Any) -> Any:
     """Wire strings become the column's enum members, so rules see the same types as elsewhere."""
-    enum_class = _enum_class(model, name)
-    if enum_class is not None and value is not None and not isinstance(value, enum_class):
-        return enum_class(value)
-    return value
+    members = _enum_members(model, name)
+    if members is None or value is None:
+        return value
+    member = members.get(value) if isinstance(value, str) else None
+    if member is None:
+        return _enum_class(model, name)(value)  # a member already, or a wrong value: ValueError
+    return member
 
 
 @functools.cache
 def _enum_class(model: type, name: str) -> type | None:
     column = model.__table__.columns.get(name)
     return getattr(getattr(column, "type", None), "enum_class", None)
+
+
+@functools.cache
+def _enum_members(model: type, name: str) -> dict[str, Any] | None:
+    # A dict lookup: calling the enum class per value cost more than the rest of the record.
+    enum_class = _enum_class(model, name)
+    return None if enum_class is None else {member.value: member for member in enum_class}
 
 
 def initial_clocks(kind: str, fields: dict[str, Any], clocks: dict[str, str]) -> dict[str, str]:

@@ -48,6 +48,7 @@ from server.domain.models.base import utcnow
 from server.domain.rectification.deadlines import default_days
 from server.domain.rectification.rectifications import report_rectification
 from server.domain.rectification.revisits import record_revisit_result
+from server.domain.sync.bulk import insert_rows
 from server.domain.sync.merge import MergeOutcome, coerce, initial_clocks, merge_fields
 from server.domain.sync.records import MODELS, to_record
 from server.domain.sync.scope import Scope
@@ -255,7 +256,7 @@ def _insert_pending(ctx: PushContext) -> None:
         for row in rows:  # one executemany needs the same columns in every row
             by_columns.setdefault(frozenset(row), []).append(row)
         for group in by_columns.values():
-            db.session.execute(sa.insert(model.__table__), group)
+            insert_rows(db.session, model.__table__, group)
     ctx.pending.clear()
 
 
