@@ -4,6 +4,7 @@ from server.domain.models import enums
 from server.domain.models.audit import AuditEntry
 from server.domain.models.base import ChangeCounter
 from server.domain.models.checklists import ChecklistItem, ChecklistSection, ChecklistTemplate
+from server.domain.models.complaints import Complaint, ComplaintStatus, Satisfaction
 from server.domain.models.devices import (
     AppliedAction,
     Device,
@@ -17,6 +18,7 @@ from server.domain.models.exports import ExportJob
 from server.domain.models.findings import Finding, Photo, PhotoLink
 from server.domain.models.inspections import Answer, Inspection, inspection_inspector
 from server.domain.models.organisation import Company, Estate, Office, Region, User
+from server.domain.models.plans import InspectionPlan, PlanEntry, PlanStatus, Recusal
 from server.domain.models.rectification import (
     Escalation,
     Notice,
@@ -58,4 +60,6 @@ __all__ = [
     "User",
     "WorkCalendarDay",
     "inspection_inspector",
+    "Complaint", "ComplaintStatus", "Satisfaction",
+    "InspectionPlan", "PlanEntry", "PlanStatus", "Recusal",
 ] + [name for name in dir(enums) if name[:1].isupper() and name != "enum"]
