@@ -1,6 +1,7 @@
 """Every model of the domain, importable from one place."""
 
 from server.domain.models import enums
+from server.domain.models.assessment import AssessmentRun, CreditRecord, RuleSet
 from server.domain.models.audit import AuditEntry
 from server.domain.models.base import ChangeCounter
 from server.domain.models.checklists import ChecklistItem, ChecklistSection, ChecklistTemplate
@@ -60,6 +61,7 @@ __all__ = [
     "User",
     "WorkCalendarDay",
     "inspection_inspector",
+    "AssessmentRun", "CreditRecord", "RuleSet",
     "Complaint", "ComplaintStatus", "Satisfaction",
     "InspectionPlan", "PlanEntry", "PlanStatus", "Recusal",
 ] + [name for name in dir(enums) if name[:1].isupper() and name != "enum"]
