@@ -48,9 +48,28 @@ def _predicate(validator: Callable) -> Callable[[Any], bool]:
     return calls
 
 
-def _validated(field: fields.Field, convert: Check) -> Check:
+def _validated(field: fields.Field, convert: Check, typed: bool = True) -> Check:
+    """`typed`: `convert` refuses None itself (it tests the value's type)."""
     tests = tuple(_predicate(v) for v in field.validators)
     allow_none = field.allow_none
+    if not tests and typed:  # most fields: the conversion alone
+        if not allow_none:
+            return convert
+        return lambda value: None if value is None else convert(value)
+    if len(tests) == 1:
+        test = tests[0]
+
+        def check_one(value: Any) -> Any:
+            if value is None:
+                if allow_none:
+                    return None
+                raise _Unsure
+            value = convert(value)
+            if not test(value):
+                raise _Unsure
+            return value
+
+        return check_one
 
     def check(value: Any) -> Any:
         if value is None:
@@ -133,7 +152,7 @@ def _compile_field(name: str, field: fields.Field) -> Check:
     def own(value: Any) -> Any:
         return field._deserialize(value, name, None)
 
-    return _validated(field, own)
+    return _validated(field, own, typed=False)
 
 
 class CompiledSchema:

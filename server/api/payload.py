@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import request
+import orjson
+from flask import Response, request
 from marshmallow import Schema, ValidationError
 
 from server.api.errors import ApiError
@@ -15,6 +16,10 @@ def json_body() -> Any:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "请求体必须是 JSON (Content-Type: application/json)")
     raw = request.get_data(cache=True)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # the standard parser decides and words the error: it accepts a little more (NaN)
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -36,3 +41,16 @@ def load(schema: Schema, data: Any = None) -> Any:
     except (ValueError, OverflowError, TypeError) as exc:
         # Values marshmallow passes on but Python cannot hold (huge numbers, odd floats).
         raise ApiError(400, "invalid_payload", f"数据无效 (invalid value): {exc}") from None
+
+
+def json_bytes(obj: Any) -> bytes:
+    """Compact UTF-8 JSON: orjson (a 500-record page in a fraction of json.dumps' time), or the
+    standard encoder for what orjson refuses (non-text keys, huge integers)."""
+    try:
+        return orjson.dumps(obj, default=str)
+    except TypeError:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def json_response(obj: Any, status: int = 200) -> Response:
+    return Response(json_bytes(obj), status=status, mimetype="application/json")

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, g, jsonify, request, stream_with_context
+from flask import Response, g, request, stream_with_context
 from sqlalchemy.exc import IntegrityError
 
 from server.api import bp
 from server.api.auth import require_device
 from server.api.compression import accepts_gzip, gzip_stream, maybe_gzip
 from server.api.errors import ApiError
-from server.api.payload import load
+from server.api.payload import json_bytes, json_response, load
 from server.domain.models.base import utcnow
 from server.domain.sync.pull import bootstrap_records, pull_changes, remember_pull
 from server.domain.sync.push import BatchBelongsToAnotherDevice, apply_push
@@ -52,7 +50,7 @@ def push():
         db.session.rollback()
         reply = apply_push(g.device, g.user, scope, data["batch_id"], data["records"])
     # The reply is already in its wire form (PushResponseSchema): it is what a replay returns.
-    return jsonify(reply)
+    return json_response(reply)
 
 
 @bp.get("/sync/pull")
@@ -73,7 +71,7 @@ def pull():
     # than reading them.
     body = {"cursor": page.cursor, "more": page.more, "resync_required": page.resync_required,
             "server_time": _time._serialize(utcnow(), None, None), "changes": page.changes}
-    return maybe_gzip(Response(_json(body), mimetype="application/json"))
+    return maybe_gzip(json_response(body))
 
 
 @bp.get("/sync/bootstrap")
@@ -102,9 +100,5 @@ def bootstrap():
     return response
 
 
-def _json(obj) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-
-
 def _line(obj) -> bytes:
-    return _json(obj) + b"\n"
+    return json_bytes(obj) + b"\n"

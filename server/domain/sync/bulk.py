@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,9 +41,23 @@ def _compiled(table: sa.Table, keys: tuple[str, ...],
     return str(statement), columns, statement.positional
 
 
-def _value(row: dict[str, Any], key: str, convert: Callable | None, default: Callable | None) -> Any:
-    value = row[key] if default is None else default()
-    return value if convert is None or value is None else convert(value)
+def _column_values(rows: Sequence[dict[str, Any]], key: str, convert: Callable | None,
+                   default: Callable | None) -> list[Any]:
+    values = [default() for _ in rows] if default is not None else [row[key] for row in rows]
+    if convert is None:
+        return values
+    if not isinstance(values[0], str | datetime):
+        return [None if value is None else convert(value) for value in values]
+    # Text, enum members and times repeat down a batch (one estate, one severity, one "now"):
+    # each distinct value is converted once.
+    memo: dict[Any, Any] = {}
+    out = []
+    for value in values:
+        converted = memo.get(value, memo)
+        if converted is memo:
+            converted = memo[value] = None if value is None else convert(value)
+        out.append(converted)
+    return out
 
 
 def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -51,18 +66,18 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
         return
     connection = session.connection()
     sql, columns, positional = _compiled(table, tuple(rows[0]), connection.dialect)
+    params: list = list(zip(*(_column_values(rows, *column) for column in columns), strict=True))
     if connection.dialect.name == "postgresql":
-        _copy(connection, table, columns, rows)
+        _copy(connection, table, columns, params)
         return
-    if positional:
-        params: list = [tuple(_value(row, *column) for column in columns) for row in rows]
-    else:
-        params = [{column[0]: _value(row, *column) for column in columns} for row in rows]
+    if not positional:
+        names = [column[0] for column in columns]
+        params = [dict(zip(names, values, strict=True)) for values in params]
     connection.exec_driver_sql(sql, params)
 
 
 def _copy(connection: sa.Connection, table: sa.Table, columns: tuple[_Column, ...],
-          rows: Sequence[dict[str, Any]]) -> None:
+          rows: list[tuple]) -> None:
     """PostgreSQL: COPY, in the session's transaction. One executemany statement per row, even
     pipelined, kept the server busier than the rest of the batch."""
     quote = connection.dialect.identifier_preparer.quote
@@ -70,4 +85,4 @@ def _copy(connection: sa.Connection, table: sa.Table, columns: tuple[_Column, ..
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(tuple(_value(row, *column) for column in columns))
+            copy.write_row(row)

@@ -147,8 +147,10 @@ def apply_push(
     for index, result in applied:
         results[index] = result
     _score_finished_inspections(ctx)
-    reply = {"batch_id": str(batch_id), "replayed": False, "server_time": ctx.now, "results": results}
-    batch.reply = jsonable(reply)
+    # Results are made of text already (server versions by the record dumpers): only the time
+    # needs its wire form; walking 500 results through jsonable cost as much as a handler.
+    batch.reply = {"batch_id": str(batch_id), "replayed": False, "server_time": jsonable(ctx.now),
+                   "results": results}
     return batch.reply
 
 
