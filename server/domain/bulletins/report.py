@@ -1,0 +1,185 @@
+"""One bulletin: every figure of figures.py for a period and an area, in total, by district
+and by problem category, the monthly trend of a longer period, and the sections other modules
+count (complaints, red and black lists, double-random plans)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from server.domain.bulletins import sources
+from server.domain.bulletins.figures import (
+    CATEGORY_FIGURES,
+    FIGURES,
+    RATE_BY_KEY,
+    RATES,
+    SOURCES,
+    count_query,
+    rate_of,
+)
+from server.domain.models import Office, Region
+from server.domain.periods import Period
+
+BULLETIN_KINDS_ZH = {"week": "周报送", "month": "月通报", "quarter": "季度通报", "half": "半年统计",
+                     "year": "年度统计"}
+
+
+class BulletinError(ValueError):
+    """A request for a bulletin that cannot be made (unknown area); the message is for the user."""
+
+
+@dataclass
+class Counts:
+    """Figure key → count, with the rates derived from them."""
+
+    values: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> int:
+        return self.values.get(key, 0)
+
+    def rate(self, key: str) -> float | None:
+        r = RATE_BY_KEY[key]
+        return rate_of(self[r.part], self[r.whole])
+
+
+@dataclass
+class AreaCounts:
+    region: Region
+    counts: Counts
+
+
+@dataclass
+class CategoryCounts:
+    category: str
+    counts: Counts
+
+
+@dataclass
+class MonthPoint:
+    month: Period
+    found: int
+    closed: int
+
+
+@dataclass
+class Bulletin:
+    office: Office
+    period: Period
+    region: Region | None  # None: the whole office
+    generated_at: datetime
+    totals: Counts
+    districts: list[AreaCounts]
+    categories: list[CategoryCounts]
+    trend: list[MonthPoint]
+    complaints: list[Any] | None  # ChannelFigures rows; None: no source in this tree
+    red_black: Any | None  # RedBlackLists; None: no source
+    plans: Any | None  # PlanFigures; None: no source
+
+    @property
+    def title_zh(self) -> str:
+        area = self.region.name if self.region else self.office.name
+        return f"{area}{self.period.label_zh}物业监管{BULLETIN_KINDS_ZH[self.period.kind]}"
+
+    @property
+    def region_code(self) -> str | None:
+        return self.region.code if self.region else None
+
+
+def breakdown_regions(session: Session, office_id: uuid.UUID, region_code: str | None
+                      ) -> tuple[Region | None, list[Region]]:
+    """The bulletin's area and the regions one level below it (the districts of a city); an
+    area without children is its own only row."""
+    if region_code:
+        area = session.scalar(sa.select(Region).where(Region.office_id == office_id,
+                                                      Region.code == region_code,
+                                                      Region.deleted_at.is_(None)))
+        if area is None:
+            raise BulletinError(f"本单位没有代码为 {region_code[:20]} 的区域 (no such region)")
+        parents = [area]
+    else:
+        area = None
+        parents = list(session.scalars(sa.select(Region).where(
+            Region.office_id == office_id, Region.parent_id.is_(None), Region.deleted_at.is_(None))
+            .order_by(Region.code)))
+        if len(parents) != 1:
+            return None, parents  # several top regions: they are the breakdown
+    children = list(session.scalars(sa.select(Region).where(
+        Region.parent_id == parents[0].id, Region.deleted_at.is_(None)).order_by(Region.code)))
+    return area, children or parents
+
+
+def count_figures(session: Session, office_id: uuid.UUID, period: Period, region_prefix: str | None,
+                  regions: list[Region]) -> tuple[Counts, dict[str, Counts]]:
+    """Totals, and the counts of each region of `regions` (keyed by code): one grouped query per
+    figure, grouped by the head of the region code copied onto every row."""
+    totals, per_region = Counts(), {r.code: Counts() for r in regions}
+    lengths = {len(r.code) for r in regions}
+    for figure in FIGURES:
+        if len(lengths) != 1:  # no regions, or codes of mixed lengths (rare): one count per region
+            total_query = count_query(figure, office_id, period, region_prefix)
+            totals.values[figure.key] = session.scalar(total_query) or 0
+            for region in regions:
+                per_region[region.code].values[figure.key] = session.scalar(
+                    count_query(figure, office_id, period, region.code)) or 0
+            continue
+        head = sa.func.substr(SOURCES[figure.source].region, 1, next(iter(lengths)))
+        total = 0
+        for code, n in session.execute(count_query(figure, office_id, period, region_prefix, head)):
+            total += n
+            if code in per_region:
+                per_region[code].values[figure.key] = n
+        totals.values[figure.key] = total
+    return totals, per_region
+
+
+def count_categories(session: Session, office_id: uuid.UUID, period: Period,
+                     region_prefix: str | None) -> list[CategoryCounts]:
+    """The finding figures per problem category, most problems found first."""
+    by_category: dict[str, Counts] = {}
+    for figure in CATEGORY_FIGURES:
+        column = SOURCES[figure.source].category
+        for category, n in session.execute(count_query(figure, office_id, period, region_prefix, column)):
+            by_category.setdefault(category, Counts()).values[figure.key] = n
+    rows = [CategoryCounts(c, counts) for c, counts in by_category.items()]
+    return sorted(rows, key=lambda row: (-row.counts["findings_found"], row.category))
+
+
+def monthly_trend(session: Session, office_id: uuid.UUID, period: Period,
+                  region_prefix: str | None) -> list[MonthPoint]:
+    """Problems found and closed in each month of a quarter, half-year or year."""
+    found = next(f for f in FIGURES if f.key == "findings_found")
+    closed = next(f for f in FIGURES if f.key == "findings_closed")
+    return [MonthPoint(month,
+                       session.scalar(count_query(found, office_id, month, region_prefix)) or 0,
+                       session.scalar(count_query(closed, office_id, month, region_prefix)) or 0)
+            for month in (period.months() if period.kind in ("quarter", "half", "year") else [])]
+
+
+def build_bulletin(session: Session, office_id: uuid.UUID, period: Period, region_code: str | None = None,
+                   now: datetime | None = None, red_black_n: int = 10) -> Bulletin:
+    """Every figure of the bulletin of `period` for the office, or for one of its regions."""
+    office = session.get(Office, office_id)
+    if office is None:
+        raise BulletinError("单位不存在 (no such office)")
+    area, regions = breakdown_regions(session, office_id, region_code)
+    prefix = area.code if area else None
+    totals, per_region = count_figures(session, office_id, period, prefix, regions)
+    return Bulletin(
+        office=office, period=period, region=area,
+        generated_at=now or datetime.now(),
+        totals=totals,
+        districts=[AreaCounts(r, per_region[r.code]) for r in regions],
+        categories=count_categories(session, office_id, period, prefix),
+        trend=monthly_trend(session, office_id, period, prefix),
+        complaints=sources.complaints_by_channel(session, office_id, period, prefix),
+        red_black=sources.red_black_lists(session, office_id, period, prefix, n=red_black_n),
+        plans=sources.plan_figures(session, office_id, period),
+    )
+
+
+__all__ = ["RATES", "Bulletin", "BulletinError", "build_bulletin"]
