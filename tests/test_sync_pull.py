@@ -142,3 +142,31 @@ def test_company_accounts_cannot_pair_tablets(client, city):
     with pytest.raises(PairingError):
         pair_with_password("company", PASSWORD, "平板", 1)
     assert city.company_user.role == Role.COMPANY
+
+
+def test_pulled_records_made_from_selected_text_equal_the_orm_records(client, city):
+    """Plain kinds are pulled without ORM objects (server/domain/sync/wire_rows.py): every
+    field must come out as `to_record` writes it, times, UUIDs, nulls and clocks included."""
+    from datetime import datetime
+
+    from server.domain.sync.records import MODELS, PLAIN_KINDS, to_record
+
+    make.finding(city.estate_a1, found_at=datetime(2026, 3, 1, 8, 30, 0, 999999),
+                 due_at=datetime(2026, 3, 9, 0, 0, 0), field_clocks={"location": "1772330000000-0001-t1"})
+    gone = make.finding(city.estate_a1, field_clocks={})
+    gone.deleted_at = datetime(2026, 3, 2, 9, 0)
+    make.finding(city.estate_a2, inspection_id=None, item_id=None, notice_id=None)
+    db.session.commit()
+    pulled = pair(client, "supervisor", PASSWORD).pull_all(limit=3)
+    by_key = {(c["kind"], c["id"]): c for c in pulled}
+    compared = set()
+    for kind in PLAIN_KINDS:
+        for row in db.session.scalars(db.select(MODELS[kind])):
+            key = (kind, str(row.id))
+            if key in by_key:
+                assert by_key[key] == json.loads(json.dumps(to_record(kind, row))), key
+                compared.add(kind)
+    assert {"finding", "estate", "region", "checklist_item", "company"} <= compared
+    times = {c["data"]["found_at"] for c in pulled if c["kind"] == "finding" and c["data"]}
+    assert "2026-03-01T08:30:00.999Z" in times
+    assert any(c["deleted"] and c["data"] is None for c in pulled if c["kind"] == "finding")

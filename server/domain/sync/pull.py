@@ -29,6 +29,7 @@ from server.domain.models import (
 )
 from server.domain.sync.records import KIND_OF_TABLE, MODELS, PLAIN_KINDS, scoped_query, to_record, tombstone
 from server.domain.sync.scope import Scope
+from server.domain.sync.wire_rows import wire_plan
 from server.extensions import db
 
 # Parents before children, so a tablet applying a page in order never meets a dangling id.
@@ -74,12 +75,22 @@ def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullP
         return PullPage(cursor=cursor, more=False, resync_required=True)
     if high <= cursor:
         return PullPage(cursor=cursor, more=False)
-    window = []
+    window: list[tuple[int, str | None, Any]] = []
+    dialect = db.session.get_bind().dialect.name
     for kind in KIND_ORDER:
         model = MODELS[kind]
-        query = scoped_query(kind, scope).where(model.server_seq > cursor, model.server_seq <= high)
-        query = _with_loads(kind, query.order_by(model.server_seq).limit(limit + 1))
-        window += [(row.server_seq, kind, row) for row in _rows(kind, query)]
+        # A pull reads a narrow band of change numbers: on SQLite the region index made it sort
+        # every row in scope to return 500 (6.6 ms instead of 0.6 ms for a page of findings).
+        query = scoped_query(kind, scope, by_change=True).where(
+            model.server_seq > cursor, model.server_seq <= high)
+        query = query.order_by(model.server_seq).limit(limit + 1)
+        plan = wire_plan(kind, dialect)
+        if plan is not None:  # records made from the selected text (server/domain/sync/wire_rows.py)
+            rows = db.session.execute(query.with_only_columns(*plan.columns))
+            window += [(row[1], kind, plan.record(row)) for row in rows]
+            continue
+        rows = _rows(kind, _with_loads(kind, query))
+        window += [(row.server_seq, kind, row) for row in rows]
     exits = db.session.scalars(
         sa.select(ScopeExit).where(
             ScopeExit.server_seq > cursor, ScopeExit.server_seq <= high,
@@ -90,7 +101,8 @@ def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullP
     window.sort(key=lambda entry: (entry[0], entry[1] is None))
     page, more = window[:limit], len(window) > limit
     changes = [
-        to_record(kind, row) if kind else tombstone(KIND_OF_TABLE[row.kind], row.record_id, seq)
+        (row if type(row) is dict else to_record(kind, row)) if kind
+        else tombstone(KIND_OF_TABLE[row.kind], row.record_id, seq)
         for seq, kind, row in page
     ]
     new_cursor = page[-1][0] if more else high

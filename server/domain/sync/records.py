@@ -57,12 +57,19 @@ PLAIN_KINDS = frozenset(
 _dumpers = {kind: CompiledDump(schema()) for kind, schema in RECORD_SCHEMAS.items()}
 
 
-def scoped_query(kind: str, scope: Scope) -> sa.Select:
-    """SELECT of the rows of `kind` that a user with `scope` may see (deleted ones included)."""
+def dumper_fields(kind: str) -> list[tuple[str, str, Any]]:
+    """(wire key, attribute, field) of each data field of a record of `kind`, in dump order."""
+    return [(f.data_key or name, f.attribute or name, f)
+            for name, f in _dumpers[kind].schema.dump_fields.items()]
+
+
+def scoped_query(kind: str, scope: Scope, by_change: bool = False) -> sa.Select:
+    """SELECT of the rows of `kind` that a user with `scope` may see (deleted ones included).
+    `by_change`: for reading a band of change numbers; the region index is then left aside."""
     model = MODELS[kind]
     query = sa.select(model)
     if kind in REGION_SCOPED:
-        return query.where(scope.region_filter(model.region_code))
+        return query.where(scope.region_filter(model.region_code, indexed=not by_change))
     if kind == "region":
         return query.where(Region.office_id == scope.office_id, Region.code.like(scope.region_prefix + "%"))
     if kind == "company":

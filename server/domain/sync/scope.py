@@ -40,11 +40,15 @@ class Scope:
         return (bool(region_code) and region_code.startswith(self.region_prefix)
                 and region_code in self.office_codes)
 
-    def region_filter(self, column: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    def region_filter(self, column: sa.ColumnElement, indexed: bool = True) -> sa.ColumnElement[bool]:
+        """`indexed=False`: the same test on `column || ''`, which no index serves, so that the
+        database walks another index (a pull: its band of change numbers, in order)."""
         # LIKE 'prefix%' uses the region_code index (varchar_pattern_ops is not needed for
         # a C-collated or SQLite database; see docs/sync-protocol.md for PostgreSQL set-up);
         # the IN keeps it to this office's regions.
         office_codes = sa.select(Region.code).where(Region.office_id == self.office_id)
+        if not indexed:
+            column = sa.type_coerce(column.concat(""), sa.String)
         return column.like(self.region_prefix + "%") & column.in_(office_codes)
 
 
