@@ -23,6 +23,7 @@ from server.domain.bulletins.figures import (
     rate_of,
 )
 from server.domain.models import Office, Region
+from server.domain.models.base import utcnow
 from server.domain.periods import Period
 
 BULLETIN_KINDS_ZH = {"week": "周报送", "month": "月通报", "quarter": "季度通报", "half": "半年统计",
@@ -71,7 +72,7 @@ class Bulletin:
     office: Office
     period: Period
     region: Region | None  # None: the whole office
-    generated_at: datetime
+    generated_at: datetime  # naive UTC, as stored
     totals: Counts
     districts: list[AreaCounts]
     categories: list[CategoryCounts]
@@ -171,7 +172,7 @@ def build_bulletin(session: Session, office_id: uuid.UUID, period: Period, regio
     totals, per_region = count_figures(session, office_id, period, prefix, regions)
     return Bulletin(
         office=office, period=period, region=area,
-        generated_at=now or datetime.now(),
+        generated_at=now or utcnow(),
         totals=totals,
         districts=[AreaCounts(r, per_region[r.code]) for r in regions],
         categories=count_categories(session, office_id, period, prefix),
