@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from server.domain.models import (
+    Complaint,
+    ComplaintChannel,
+    ComplaintStatus,
     Escalation,
     EscalationKind,
     FindingStatus,
@@ -21,6 +24,7 @@ from server.domain.models import (
     RevisitResult,
     RevisitStatus,
     Role,
+    Satisfaction,
 )
 from server.extensions import db
 from tests import factories as make
@@ -47,6 +51,16 @@ NOVEMBER_RATES = {"rectification_rate": ("50.0%", "50.0%", "50.0%"),
                   "revisit_pass_rate": ("75.0%", "66.7%", "100.0%")}
 # Category → (found, rectified, due, on time, closed), most found first.
 NOVEMBER_CATEGORIES = [(FIRE, (3, 3, 3, 2, 3)), (WIRES, (2, 0, 1, 0, 0)), (CLUTTER, (1, 0, 2, 1, 1))]
+
+# Channel → (received, resolved, resolution rate, on time, satisfied); the last row is the total.
+NOVEMBER_COMPLAINTS = [("12345热线", (3, 2, "66.7%", 1, 1)), ("来电", (1, 1, "100.0%", 1, 1)),
+                       ("现场来访", (0, 0, "—", 0, 0)), ("网络舆情", (0, 0, "—", 0, 0)),
+                       ("领导批示", (0, 0, "—", 0, 0)), ("合计", (4, 3, "75.0%", 2, 2))]
+YEAR_COMPLAINTS = [("12345热线", (3, 2, "66.7%", 1, 1)), ("来电", (1, 1, "100.0%", 1, 1)),
+                   ("现场来访", (0, 0, "—", 0, 0)), ("网络舆情", (1, 1, "100.0%", 1, 1)),
+                   ("领导批示", (0, 0, "—", 0, 0)), ("合计", (5, 4, "80.0%", 3, 3))]
+COMPLAINANTS = [("周女士", "13900001111"), ("吴先生", "13900002222"), ("郑女士", "13900003333"),
+                ("王先生", "13900004444"), ("冯女士", "13900005555")]
 
 YEAR = {
     "estates_inspected": (3, 2, 1), "inspections": (7, 4, 3), "notices_issued": (4, 2, 2),
@@ -150,6 +164,22 @@ def build_city() -> dict:
     escalate(f4, EscalationKind.INTERVIEW, cn(11, 20))
     escalate(f2, EscalationKind.URGE, cn(11, 14))
     escalate(f10, EscalationKind.PENALTY, cn(6, 20))
+    people = iter(COMPLAINANTS)
+
+    def complaint(estate, channel, received, due, replied=None, closed=None, satisfaction=None):
+        name, phone = next(people)
+        db.session.add(Complaint(
+            office_id=office.id, estate_id=estate.id, region_code=estate.region_code, channel=channel,
+            received_at=received, due_at=due, text="反映楼道堆物", complainant_name=name,
+            complainant_phone=phone, replied_at=replied, closed_at=closed, satisfaction=satisfaction,
+            status=ComplaintStatus.CLOSED if closed else ComplaintStatus.RECEIVED))
+
+    hotline, phone, online = ComplaintChannel.HOTLINE_12345, ComplaintChannel.PHONE, ComplaintChannel.ONLINE
+    complaint(e1, hotline, cn(11, 2), cn(11, 9), cn(11, 5), cn(11, 6), Satisfaction.SATISFIED)
+    complaint(e2, hotline, cn(11, 10), cn(11, 17), cn(11, 20), cn(11, 21), Satisfaction.UNSATISFIED)
+    complaint(e3, hotline, cn(11, 25), cn(12, 2))
+    complaint(e1, phone, cn(11, 12), cn(11, 19), cn(11, 13), cn(11, 14), Satisfaction.BASICALLY)
+    complaint(e3, online, cn(10, 20), cn(10, 27), cn(10, 21), cn(10, 22), Satisfaction.SATISFIED)
     db.session.commit()
     return {
         "office_id": office.id, "east_code": east.code, "west_code": west.code,

@@ -23,6 +23,7 @@ from tests import bulletin_city as city
 
 CASES = {"2026-11": (city.NOVEMBER, city.NOVEMBER_RATES, city.NOVEMBER_CATEGORIES),
          "2026": (city.YEAR, city.YEAR_RATES, city.YEAR_CATEGORIES)}
+COMPLAINTS = {"2026-11": city.NOVEMBER_COMPLAINTS, "2026": city.YEAR_COMPLAINTS}
 
 
 @pytest.fixture
@@ -61,10 +62,10 @@ def test_every_figure_parsed_back_from_the_pdf(bulletins, key):
     for category, counts in categories:
         cells = _row(lines, category)
         assert [cells[0], cells[1], cells[3], cells[4], cells[6]] == [str(n) for n in counts], category
-    # Sections whose modules are not in this tree say so rather than print nothing.
-    for section in (bulletins[key].complaints, bulletins[key].red_black, bulletins[key].plans):
-        if section is None:
-            assert NO_SOURCE_ZH in text
+    for channel, expected in COMPLAINTS[key]:
+        assert _row(lines, channel) == [str(v) for v in expected], channel
+    # No scoring rules in the city: the lists say so rather than print nothing.
+    assert "本期没有生效的考核规则" in text and NO_SOURCE_ZH not in text
 
 
 @pytest.mark.parametrize("key", CASES)
@@ -86,4 +87,7 @@ def test_every_figure_parsed_back_from_the_xlsx(bulletins, key):
         trend = {r[0]: (r[1], r[2]) for r in book["逐月发现与销号"].iter_rows(min_row=3, values_only=True)}
         assert {Period.parse(k).label_zh: v for k, v in city.YEAR_TREND.items()}.items() <= trend.items()
         assert sum(found for found, _ in trend.values()) == figures["findings_found"][0]
+    complaints = [(r[0], r[1:]) for r in book["投诉按渠道"].iter_rows(min_row=3, values_only=True)]
+    assert [(channel, (a, b, "—" if rate == "—" else f"{rate * 100:.1f}%", c, d))
+            for channel, (a, b, rate, c, d) in complaints] == COMPLAINTS[key]
     assert "指标口径" in book.sheetnames

@@ -162,8 +162,9 @@ def monthly_trend(session: Session, office_id: uuid.UUID, period: Period,
 
 
 def build_bulletin(session: Session, office_id: uuid.UUID, period: Period, region_code: str | None = None,
-                   now: datetime | None = None, red_black_n: int = 10) -> Bulletin:
-    """Every figure of the bulletin of `period` for the office, or for one of its regions."""
+                   now: datetime | None = None, red_black_n: int | None = None) -> Bulletin:
+    """Every figure of the bulletin of `period` for the office, or for one of its regions.
+    `red_black_n`: how many on each list; None takes the office's own rule (lists.n)."""
     office = session.get(Office, office_id)
     if office is None:
         raise BulletinError("单位不存在 (no such office)")

@@ -38,7 +38,7 @@ def complaints_by_channel(session: Session, office_id: uuid.UUID, period: Period
 
 
 def red_black_lists(session: Session, office_id: uuid.UUID, period: Period,
-                    region_prefix: str | None, n: int = 10) -> Any | None:
+                    region_prefix: str | None, n: int | None = None) -> Any | None:
     fn = _function("server.domain.assessment", "red_black_lists")
     return None if fn is None else fn(session, office_id, period, n=n, region_code_prefix=region_prefix)
 

@@ -106,8 +106,10 @@ def complaints_table(b: Bulletin) -> Table:
     for row in b.complaints:
         numbers = [row.received, row.resolved, row.on_time, row.satisfied]
         totals = [t + (n or 0) for t, n in zip(totals, numbers, strict=True)]
+        # complaints.stats gives the rate as a percent (Decimal 85.7); cells hold shares.
+        share = None if row.resolution_rate is None else float(row.resolution_rate) / 100
         table.rows.append([Cell(row.label_zh), Cell(row.received), Cell(row.resolved),
-                           Cell(row.resolution_rate, is_rate=True), Cell(row.on_time), Cell(row.satisfied)])
+                           Cell(share, is_rate=True), Cell(row.on_time), Cell(row.satisfied)])
     table.rows.append([Cell("合计"), Cell(totals[0]), Cell(totals[1]),
                        Cell(rate_of(totals[1], totals[0]), is_rate=True), Cell(totals[2]), Cell(totals[3])])
     return table
@@ -126,6 +128,8 @@ def red_black_tables(b: Bulletin) -> list[Table]:
                       ["名次", "名称 Name", "得分 Score", "等级 Grade", "理由 Reasons"])
         if b.red_black is None:
             table.note = f"{NO_SOURCE_ZH} (assessment module not installed)"
+        elif b.red_black.rule_version is None:
+            table.note = "本期没有生效的考核规则 (no scoring rules in force for this period)"
         else:
             for rank, row in enumerate(getattr(b.red_black, attr), start=1):
                 score = float(row.score) if row.score is not None else None
