@@ -2,9 +2,10 @@
 fetch the photos of findings the inspector must revisit (the original evidence and the
 company's after-photos).
 
-A photo is marked uploaded only after the server says it has every byte and has checked them;
-the offset comes from the server each time, so a kill mid-upload resumes where the server's
-copy ends, and a photo the server already holds costs one small request.
+A photo is marked uploaded only after the server says it has every byte and has checked them.
+A photo that fits in one chunk goes up in one PUT, with no status query first (docs/photos.md);
+a larger one asks where the server's copy stands and resumes there, so a kill mid-upload
+resumes where the server's copy ends. Either way the offset comes from the server's replies.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ def run(ctx: SyncContext, chunk_size: int = CHUNK) -> int:
 
 
 def _upload(ctx: SyncContext, sha256: str, data: bytes, chunk_size: int, progress) -> None:
-    offset, complete, max_chunk = ctx.transport.photo_status(sha256)
+    whole = _send_whole(ctx, sha256, data, chunk_size)
+    if whole is not None:
+        offset, complete, max_chunk = *whole, None
+    else:
+        offset, complete, max_chunk = ctx.transport.photo_status(sha256)
     size = min(chunk_size, max_chunk or chunk_size)
     while not complete:
         if offset >= len(data):
@@ -65,6 +70,21 @@ def _upload(ctx: SyncContext, sha256: str, data: bytes, chunk_size: int, progres
             chunk = data[offset:offset + size]
             offset, complete = ctx.transport.upload_photo(sha256, offset, chunk, len(data))
         progress(offset)
+
+
+def _send_whole(ctx: SyncContext, sha256: str, data: bytes, chunk_size: int) -> tuple[int, bool] | None:
+    """(offset, complete) after sending a photo that fits in one chunk in one PUT; None when it
+    does not fit (or is larger than this server's chunk limit): then the status query decides.
+    If part of it is on the server already, the server's offset comes back, and the caller
+    resumes there."""
+    if not 0 < len(data) <= chunk_size:
+        return None
+    try:
+        return ctx.transport.upload_photo(sha256, 0, data, len(data))
+    except RequestRefused as exc:
+        if exc.code == "chunk_too_large":
+            return None
+        raise
 
 
 def fetch_revisit_photos(ctx: SyncContext) -> int:

@@ -161,7 +161,7 @@ def _jpeg_end(data: bytes) -> int:
 
 # In scan data 0xFF is followed by 0x00 (a stuffed byte), a restart marker (0xD0–0xD7) or more
 # 0xFF fill bytes; anything else is a marker. One regex search instead of a loop per 0xFF.
-_NEXT_MARKER = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # the last 0xFF of a fill run matches
 
 
 def _one_jpeg_end(data: bytes, position: int) -> int:
@@ -185,7 +185,7 @@ def _one_jpeg_end(data: bytes, position: int) -> int:
             found = _NEXT_MARKER.search(data, position)
             if found is None:
                 raise ValueError("no end marker")
-            position = found.end() - 2
+            position = found.start()
     raise ValueError("no end marker")
 
 
