@@ -183,6 +183,14 @@ ROLE_PAGES += [
     ("/estates", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
     ("/estates/export.xlsx", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
 ]
+ROLE_PAGES += [  # bulletins (统计通报): office staff only; each sees their own area's figures
+    ("/bulletins", {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
+    ("/bulletins/2026-03", {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
+    ("/bulletins/2026-03/pdf", {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
+    ("/bulletins/2026-03/xlsx", {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
+    ("/bulletins/2026-03/rows/findings_found", {"supervisor": 200, "inspector": 403, "far": 200,
+                                                "company": 403}),
+]
 
 
 @pytest.mark.parametrize("path,expected", ROLE_PAGES, ids=[p for p, _ in ROLE_PAGES])

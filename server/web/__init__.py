@@ -27,6 +27,7 @@ def init_web(app: Flask) -> None:
 from server.web import (  # noqa: E402,F401
     account,
     auth,
+    bulletins,
     checklists,
     company,
     devices,
