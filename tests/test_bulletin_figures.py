@@ -29,15 +29,16 @@ def _figures(bulletin, expected, rates):
         assert got == (total, in_east, in_west), key
 
 
+def _categories(bulletin) -> list[tuple[str, tuple[int, ...]]]:
+    keys = ("findings_found", "findings_rectified", "findings_due", "findings_on_time", "findings_closed")
+    return [(c.category, tuple(c.counts[k] for k in keys)) for c in bulletin.categories]
+
+
 def test_every_figure_of_the_november_bulletin(world):
     bulletin = build_bulletin(db.session, world["office_id"], Period.parse("2026-11"))
     assert set(city.NOVEMBER) == {f.key for f in FIGURES}
     _figures(bulletin, city.NOVEMBER, city.NOVEMBER_RATES)
-    categories = [(c.category, tuple(c.counts[k] for k in ("findings_found", "findings_rectified",
-                                                            "findings_due", "findings_on_time",
-                                                            "findings_closed")))
-                  for c in bulletin.categories]
-    assert categories == city.NOVEMBER_CATEGORIES
+    assert _categories(bulletin) == city.NOVEMBER_CATEGORIES
     assert bulletin.trend == []  # a month has no monthly trend
     assert bulletin.title_zh == "示例市住房和城乡建设局2026年11月物业监管月通报"
 
@@ -45,11 +46,7 @@ def test_every_figure_of_the_november_bulletin(world):
 def test_every_figure_of_the_annual_report(world):
     bulletin = build_bulletin(db.session, world["office_id"], Period.parse("2026"))
     _figures(bulletin, city.YEAR, city.YEAR_RATES)
-    categories = [(c.category, tuple(c.counts[k] for k in ("findings_found", "findings_rectified",
-                                                            "findings_due", "findings_on_time",
-                                                            "findings_closed")))
-                  for c in bulletin.categories]
-    assert categories == city.YEAR_CATEGORIES
+    assert _categories(bulletin) == city.YEAR_CATEGORIES
     trend = {p.month.key: (p.found, p.closed) for p in bulletin.trend if p.found or p.closed}
     assert trend == city.YEAR_TREND
     assert len(bulletin.trend) == 12

@@ -63,9 +63,10 @@ def test_pdf_and_xlsx_download(client, world):
     login(client, world["supervisor"])
     pdf = client.get(f"/bulletins/2026/pdf?region={world['west_code']}")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data[:4] == b"%PDF"
-    xlsx = client.get("/bulletins/2026-11/xlsx")
-    assert xlsx.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.data))["主要指标（按区域）"]
+    with client.get("/bulletins/2026-11/xlsx") as xlsx:  # closes the spooled file it streams
+        assert xlsx.status_code == 200
+        data = xlsx.data
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["主要指标（按区域）"]
     assert [c.value for c in sheet[3]] == ["检查小区数", 3, 2, 1]
 
 

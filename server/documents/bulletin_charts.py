@@ -8,7 +8,6 @@ import base64
 from markupsafe import Markup
 
 from server.domain.bulletins.report import Bulletin
-from server.web.charts import Series, columns, horizontal_bars
 
 # The dashboard's colours (dashboard.css), written into each SVG for the PDF, where no page
 # stylesheet reaches an image.
@@ -20,6 +19,9 @@ CHART_STYLE = ("<style>text{font-size:12px;fill:#1d2329;font-family:'Noto Sans C
 def bulletin_charts(b: Bulletin) -> dict[str, Markup]:
     """name → SVG: problems found and rectified by district and by category, and by month for a
     quarter, half-year or year. Each names the table that holds its numbers."""
+    # Imported here: server.web's package imports its views, one of which imports this module.
+    from server.web.charts import Series, columns, horizontal_bars
+
     found_rectified = ("发现问题 found", "已整改销号 rectified")
     charts = {
         "districts": horizontal_bars(

@@ -17,12 +17,12 @@ from server.domain.bulletins.rows import UnknownFigure, figure_rows
 from server.domain.bulletins.tables import bulletin_tables
 from server.domain.bulletins.workbook import write_bulletin_xlsx
 from server.domain.dashboard.scope import scope_prefix
-from server.domain.exports.xlsx import XLSX_MIME
 from server.domain.models import OFFICE_ROLES, Region
 from server.domain.periods import PERIOD_KINDS, Period, PeriodError
 from server.domain.rectification.deadlines import local_date, local_time
 from server.extensions import db
 from server.web import bp
+from server.web.exports import send_xlsx
 from server.web.helpers import me, now, roles_required
 
 
@@ -134,10 +134,7 @@ def bulletin_pdf(key: str):
 @roles_required(*OFFICE_ROLES)
 def bulletin_xlsx(key: str):
     b = _bulletin(key)
-    out = io.BytesIO()
-    write_bulletin_xlsx(out, b)
-    out.seek(0)
-    return send_file(out, mimetype=XLSX_MIME, as_attachment=True, download_name=_download_name(b, "xlsx"))
+    return send_xlsx(lambda out: write_bulletin_xlsx(out, b), _download_name(b, "xlsx"))
 
 
 @bp.get("/bulletins/<key>/rows/<figure>")
