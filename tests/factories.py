@@ -381,3 +381,35 @@ def scratch_database(database_url: str, suffix: str, sqlite_file: Path) -> Itera
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def plans_world(estates: int = 12, inspectors: int = 6) -> dict:
+    """The cast of a double-random draw and of complaints: one district of one office with
+    `estates` estates over two communities and two companies, `inspectors` district inspectors
+    with distinct names and phones, a district supervisor and a published checklist."""
+    the_office = office()
+    tree = region_tree(the_office)
+    second = region(the_office, tree["street"], name="第二社区")
+    companies = [company(the_office, name=f"抽查物业公司{n}") for n in (1, 2)]
+    places = [estate(tree["community"] if n % 2 else second, companies[n % 2], name=f"抽查小区{n:02d}")
+              for n in range(estates)]
+    people = [user(the_office, Role.INSPECTOR, region_id=tree["district"].id,
+                   display_name=f"检查员{'甲乙丙丁戊己庚辛壬癸'[n]}", phone=f"1390000{n:04d}")
+              for n in range(inspectors)]
+    return {"office": the_office, "tree": tree, "companies": companies, "estates": places,
+            "inspectors": people, "template": template(the_office),
+            "supervisor": user(the_office, Role.SUPERVISOR, region_id=tree["district"].id,
+                               display_name="督导王科长", phone="13811112222")}
+
+
+# --- Assessment (量化考核) ----------------------------------------------------------------------
+# score-begin
+
+def publish_rules(the_office: Office, rules: dict | None = None, effective_from: date = date(2026, 1, 1),
+                  actor: User | None = None):
+    """Publish a rule set (the template rules unless given) as the office's next version."""
+    from server.domain.assessment import rules as assessment_rules
+
+    actor = actor or user(the_office, Role.ADMIN)
+    assessment_rules.save_draft(db.session, the_office.id, rules or assessment_rules.template_rules())
+    return assessment_rules.publish_draft(db.session, the_office.id, effective_from, actor)
