@@ -42,8 +42,12 @@ def world(make):
 
 def test_the_same_seed_draws_the_same_plan_and_verifies(world):
     filters = PoolFilters(region_code_prefix=world["tree"]["district"].code)
-    first = draw_new_plan(world["supervisor"], "十一月双随机", 4, date(2026, 11, 25), filters, seed="2026-11-xyz")
-    second = draw_new_plan(world["supervisor"], "同种子再抽", 4, date(2026, 11, 25), filters, seed="2026-11-xyz")
+    first = draw_new_plan(
+        world["supervisor"], "十一月双随机", 4, date(2026, 11, 25), filters, seed="2026-11-xyz"
+    )
+    second = draw_new_plan(
+        world["supervisor"], "同种子再抽", 4, date(2026, 11, 25), filters, seed="2026-11-xyz"
+    )
     other = draw_new_plan(world["supervisor"], "另一种子", 4, date(2026, 11, 25), filters, seed="another")
     pairs = [[(e.estate_id, e.inspector_ids) for e in plan.entries] for plan in (first, second, other)]
     assert pairs[0] == pairs[1] and pairs[0] != pairs[2]
@@ -75,8 +79,13 @@ def test_recused_and_last_time_inspectors_are_never_drawn(world, make):
     target = world["estates"][0]
     record_recusal(boss, a, "亲属在该小区物业公司任职", estate=target)
     record_recusal(boss, b, "曾在该企业任职", company_id=world["companies"][1].id)
-    last = make.inspection(world["estates"][2], world["template"], inspectors=[c, d],
-                           status=InspectionStatus.FINISHED, finished_at=datetime(2026, 10, 8, 3, 0))
+    last = make.inspection(
+        world["estates"][2],
+        world["template"],
+        inspectors=[c, d],
+        status=InspectionStatus.FINISHED,
+        finished_at=datetime(2026, 10, 8, 3, 0),
+    )
     db.session.flush()
     plan = draw_new_plan(boss, "回避检验", 12, date(2026, 11, 25), PoolFilters(), seed="s")
     barred = plan.exclusions
@@ -91,12 +100,25 @@ def test_recused_and_last_time_inspectors_are_never_drawn(world, make):
 
 def test_the_pool_follows_the_filters(world, make):
     boss = world["supervisor"]
-    make.inspection(world["estates"][5], world["template"], inspectors=world["inspectors"][:2],
-                    status=InspectionStatus.FINISHED, finished_at=datetime(2026, 11, 2, 3, 0))
+    make.inspection(
+        world["estates"][5],
+        world["template"],
+        inspectors=world["inspectors"][:2],
+        status=InspectionStatus.FINISHED,
+        finished_at=datetime(2026, 11, 2, 3, 0),
+    )
     company = world["companies"][0]
-    plan = draw_new_plan(boss, "筛选", 2, date(2026, 11, 25), PoolFilters(
-        company_ids=[company.id], not_inspected_since=date(2026, 11, 1)), seed="f")
-    expected = {str(e.id) for e in world["estates"] if e.company_id == company.id} - {str(world["estates"][5].id)}
+    plan = draw_new_plan(
+        boss,
+        "筛选",
+        2,
+        date(2026, 11, 25),
+        PoolFilters(company_ids=[company.id], not_inspected_since=date(2026, 11, 1)),
+        seed="f",
+    )
+    expected = {str(e.id) for e in world["estates"] if e.company_id == company.id} - {
+        str(world["estates"][5].id)
+    }
     assert set(plan.estate_pool) == expected and plan.filters["not_inspected_since"] == "2026-11-01"
 
 
