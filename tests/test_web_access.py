@@ -191,6 +191,12 @@ ROLE_PAGES += [  # bulletins (统计通报): office staff only; each sees their 
     ("/bulletins/2026-03/rows/findings_found", {"supervisor": 200, "inspector": 403, "far": 200,
                                                 "company": 403}),
 ]
+_OFFICE_STAFF_PAGE = {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}
+ROLE_PAGES += [  # double-random plans and complaints (complainants' contacts): office staff only
+    (path, _OFFICE_STAFF_PAGE) for path in (
+        "/plans", "/plans/new", "/plans/recusals", "/complaints", "/complaints?overdue=1&q=x",
+        "/complaints/new", "/complaints/import", "/complaints/import/template.xlsx")
+] + [(path, dict.fromkeys(_OFFICE_STAFF_PAGE, 200)) for path in ("/public/plans",)]  # public, no login
 
 
 @pytest.mark.parametrize("path,expected", ROLE_PAGES, ids=[p for p, _ in ROLE_PAGES])
