@@ -50,6 +50,21 @@ def test_the_form_leads_to_the_bulletin_and_every_figure_to_its_rows(client, wor
     assert "远山小区" in rows and "阳光花园" not in rows
 
 
+def test_every_linked_number_on_the_page_is_the_count_of_its_rows(client, world):
+    """All links, district and category cells and complaint channels included (the complaint
+    counts come from complaints.stats, their rows from figures.py: they must agree)."""
+    login(client, world["supervisor"])
+    for key in ("2026-11", "2026"):
+        page = client.get(f"/bulletins/{key}").get_data(as_text=True)
+        links = re.findall(r'<a data-figure="([a-z_]+)" href="([^"]+)">([^<]+)</a>', page)
+        assert len(links) >= 14 * 3 + 5 * 3 + 6 * 2  # figures × areas, categories, channels
+        assert {"complaints_received", "complaints_resolved"} <= {f for f, _, _ in links}
+        for figure, href, text in links:
+            rows = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
+            assert f'<span id="figure-total">{text}</span>' in rows, (key, figure, href)
+            assert "13900001111" not in rows and "周女士" not in rows  # no complainant details
+
+
 def test_found_problems_open_in_the_ledger_with_the_same_rows(client, world):
     login(client, world["supervisor"])
     rows = client.get("/bulletins/2026-11/rows/findings_found").get_data(as_text=True)

@@ -143,8 +143,9 @@ def bulletin_rows(key: str, figure: str):
     """The rows a figure counts, listed by the same query that counted them."""
     period = _period(key)
     category = (request.args.get("category") or "").strip()[:50] or None
+    channel = (request.args.get("channel") or "").strip()[:32] or None
     try:
-        found = figure_rows(db.session, me().office_id, period, figure, _region_code(), category)
+        found = figure_rows(db.session, me().office_id, period, figure, _region_code(), category, channel)
     except UnknownFigure:
         abort(404)
     region = _region_code()
@@ -156,5 +157,5 @@ def bulletin_rows(key: str, figure: str):
         last_day = period.end - timedelta(days=1)
         ledger = url_for("web.problems", region=region, category=category,
                          found_from=period.start.isoformat(), found_to=last_day.isoformat())
-    return render_template("web/bulletins/rows.html", rows=found, area=area, category=category,
+    return render_template("web/bulletins/rows.html", rows=found, area=area, category=category or channel,
                            ledger=ledger, figure=FIGURE_BY_KEY[figure], local_time=local_time)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from server.domain.models import (
+    Complaint,
+    ComplaintStatus,
     Escalation,
     EscalationKind,
     Estate,
@@ -76,6 +78,7 @@ SOURCES: dict[str, Source] = {s.key: s for s in (
            alive=lambda: [Revisit.deleted_at.is_(None), Finding.deleted_at.is_(None)]),
     Source("escalation", "督办/约谈/处罚", Escalation, Escalation.id, Finding.office_id, Finding.region_code,
            Finding.category, joins=_ON_FINDING_ESCALATION, alive=lambda: [Finding.deleted_at.is_(None)]),
+    Source("complaint", "投诉", Complaint, Complaint.id, Complaint.office_id, Complaint.region_code),
 )}
 
 
@@ -179,7 +182,17 @@ FIGURES: tuple[Figure, ...] = (
     Figure("penalties", "行政处罚", "penalties",
            "决定时间在本期的行政处罚次数。", "escalation", _escalated(EscalationKind.PENALTY)),
 )
-FIGURE_BY_KEY = {f.key: f for f in FIGURES}
+# The complaint figures are counted by complaints.stats (its definitions); these give the rows
+# behind them, for the links. A test holds the two to the same numbers.
+COMPLAINT_FIGURES: tuple[Figure, ...] = (
+    Figure("complaints_received", "投诉受理", "complaints received",
+           "受理时间在本期的投诉件数。", "complaint", lambda period: [within(Complaint.received_at, period)]),
+    Figure("complaints_resolved", "投诉办结", "complaints resolved",
+           "本期受理的投诉中，已办结的件数。", "complaint",
+           lambda period: [within(Complaint.received_at, period),
+                           Complaint.status == ComplaintStatus.CLOSED]),
+)
+FIGURE_BY_KEY = {f.key: f for f in FIGURES + COMPLAINT_FIGURES}
 CATEGORY_FIGURES = tuple(f for f in FIGURES if f.by_category)
 
 
@@ -227,12 +240,15 @@ def count_query(figure: Figure, office_id: uuid.UUID, period: Period, region_pre
 
 
 def row_ids(figure: Figure, office_id: uuid.UUID, period: Period, region_prefix: str | None,
-            category: str | None = None) -> sa.Select:
-    """The ids behind the figure (estates for 检查小区数), optionally of one problem category."""
+            category: str | None = None, channel: str | None = None) -> sa.Select:
+    """The ids behind the figure (estates for 检查小区数), optionally of one problem category or
+    (complaints) one channel."""
     source = figure.rows_source
     query = source.select([source.counted], office_id, region_prefix).where(*figure.clauses(period))
     if category is not None and source.category is not None:
         query = query.where(source.category == category)
+    if channel is not None and source.table is Complaint:
+        query = query.where(Complaint.channel == channel)
     return query.distinct()
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.domain.bulletins.figures import FIGURE_BY_KEY, Figure, row_ids, rows_model
-from server.domain.models import Escalation, Estate, Finding, Inspection, Notice, Revisit
+from server.domain.models import Complaint, Escalation, Estate, Finding, Inspection, Notice, Revisit
 from server.domain.periods import Period
 
 ROWS_SHOWN = 500  # a page of rows; the count above it is always the whole figure
@@ -30,16 +30,17 @@ class FigureRows:
 
 
 _NEWEST_FIRST = {Inspection: Inspection.finished_at, Notice: Notice.issued_at, Finding: Finding.found_at,
-                 Revisit: Revisit.done_at, Escalation: Escalation.decided_at}
+                 Revisit: Revisit.done_at, Escalation: Escalation.decided_at,
+                 Complaint: Complaint.received_at}
 
 
 def figure_rows(session: Session, office_id: uuid.UUID, period: Period, figure_key: str,
-                region_prefix: str | None = None, category: str | None = None,
+                region_prefix: str | None = None, category: str | None = None, channel: str | None = None,
                 limit: int = ROWS_SHOWN) -> FigureRows:
     figure = FIGURE_BY_KEY.get(figure_key)
     if figure is None:
         raise UnknownFigure(figure_key)
-    ids = row_ids(figure, office_id, period, region_prefix, category).subquery()
+    ids = row_ids(figure, office_id, period, region_prefix, category, channel).subquery()
     total = session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
     model = rows_model(figure)
     order = [_NEWEST_FIRST[model].desc(), model.id] if model in _NEWEST_FIRST else [Estate.name, Estate.id]

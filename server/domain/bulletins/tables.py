@@ -25,6 +25,7 @@ class Cell:
     region: str | None = None  # region code prefix of those rows
     category: str | None = None
     period: str | None = None  # a period key when not the bulletin's own (the monthly trend)
+    channel: str | None = None  # a complaint channel
     is_rate: bool = False
 
     @property
@@ -108,9 +109,13 @@ def complaints_table(b: Bulletin) -> Table:
         totals = [t + (n or 0) for t, n in zip(totals, numbers, strict=True)]
         # complaints.stats gives the rate as a percent (Decimal 85.7); cells hold shares.
         share = None if row.resolution_rate is None else float(row.resolution_rate) / 100
-        table.rows.append([Cell(row.label_zh), Cell(row.received), Cell(row.resolved),
+        channel = str(row.channel)
+        table.rows.append([Cell(row.label_zh),
+                           Cell(row.received, "complaints_received", b.region_code, channel=channel),
+                           Cell(row.resolved, "complaints_resolved", b.region_code, channel=channel),
                            Cell(share, is_rate=True), Cell(row.on_time), Cell(row.satisfied)])
-    table.rows.append([Cell("合计"), Cell(totals[0]), Cell(totals[1]),
+    table.rows.append([Cell("合计"), Cell(totals[0], "complaints_received", b.region_code),
+                       Cell(totals[1], "complaints_resolved", b.region_code),
                        Cell(rate_of(totals[1], totals[0]), is_rate=True), Cell(totals[2]), Cell(totals[3])])
     return table
 
