@@ -422,9 +422,11 @@ def store_whole_photo(
     values = dict(sha256=sha256, stored=True, size=len(data), content_type=facts.content_type,
                   width=facts.width, height=facts.height, taken_at=facts.taken_at,
                   latitude=facts.latitude, longitude=facts.longitude, created_at=now, updated_at=now)
+    # RETURNING says whether the row was made (psycopg's rowcount is -1 for this statement).
     inserted = db.session.execute(
         _dialect_insert()(Photo.__table__).values(values).on_conflict_do_nothing(index_elements=["sha256"])
-    ).rowcount
+        .returning(Photo.__table__.c.sha256)
+    ).first() is not None
     if not inserted:  # stored before (a resent reply that was lost), or an upload under way
         photo = db.session.get(Photo, sha256)
         return UploadStatus(sha256, photo.size, True, photo) if photo.stored else None
