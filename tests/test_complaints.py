@@ -78,7 +78,12 @@ def test_bad_fields_are_refused_with_reasons(world):
 def test_a_complaint_goes_to_a_tablet_task_then_reply_and_closure(world):
     c = complaint(world, "phone")
     visit = send_for_verification(
-        c, world["inspectors"], task_day(date(2026, 11, 3)), world["supervisor"], template=world["template"]
+        c,
+        world["inspectors"],
+        task_day(date(2026, 11, 3)),
+        world["supervisor"],
+        MONDAY,
+        template=world["template"],
     )
     assert (visit.kind, visit.status, visit.complaint_channel) == (
         InspectionKind.COMPLAINT,

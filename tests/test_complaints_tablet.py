@@ -68,7 +68,9 @@ def test_a_complaint_flows_to_a_tablet_task_and_back_to_closure(live_server, tmp
             boss, estate, "hotline_12345", "2栋电动车在楼道充电", utcnow(), "钱先生", "13600002222", "T-9"
         )
         template = db.session.get(factories.ChecklistTemplate, world["template"])
-        send_for_verification(complaint, [inspector], task_day(date.today()), boss, template=template)
+        send_for_verification(
+            complaint, [inspector], task_day(date.today()), boss, utcnow(), template=template
+        )
         complaint_id, task_id = complaint.id, str(complaint.inspection_id)
         db.session.commit()
 

@@ -197,7 +197,7 @@ def complaint_action(complaint_id: str, action: str):
             if form.get("template_id"):
                 template = db.session.get(ChecklistTemplate, uuid.UUID(form["template_id"]))
             day = date.fromisoformat(form.get("planned_for", ""))
-            send_for_verification(complaint, people, task_day(day), actor, template=template)
+            send_for_verification(complaint, people, task_day(day), actor, moment, template=template)
             done = "核查任务已派发到平板 (task sent to the tablets)"
         elif action == "finding":
             file_as_finding(complaint, form.get("category", ""), form.get("severity", ""),

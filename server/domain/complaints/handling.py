@@ -103,8 +103,8 @@ def _require_open(complaint: Complaint) -> None:
         raise TransitionRefused("invalid_state", "投诉已办结 (complaint is closed)")
 
 
-def send_for_verification(complaint: Complaint, inspectors: list[User], planned_for: datetime,
-                          actor: User, template: ChecklistTemplate | None = None) -> Inspection:
+def send_for_verification(complaint: Complaint, inspectors: list[User], planned_for: datetime, actor: User,
+                          now: datetime, template: ChecklistTemplate | None = None) -> Inspection:
     """核查: a PLANNED complaint inspection for the chosen inspectors' tablets. Its note carries
     the complaint's text, never the complainant's name or phone."""
     _require_staff(actor)
@@ -121,7 +121,7 @@ def send_for_verification(complaint: Complaint, inspectors: list[User], planned_
         office_id=complaint.office_id, estate_id=estate.id, region_code=estate.region_code,
         template_id=template.id if template else None, kind=InspectionKind.COMPLAINT,
         status=InspectionStatus.PLANNED, complaint_channel=complaint.channel,
-        planned_for=planned_for, created_by_id=actor.id,
+        planned_for=planned_for, created_by_id=actor.id, created_at=now,
         note=f"投诉核查：{complaint.text}")
     visit.inspectors.extend(inspectors)
     db.session.add(visit)
