@@ -44,7 +44,7 @@ def test_supervisor_opens_the_monthly_bulletin_and_follows_a_figure_to_its_rows(
             page.wait_for_selector("h1:has-text('统计通报')")
             page.screenshot(path=str(shots / "bulletins.png"), full_page=True)
             assert page.input_value("input[name=period]") == "2026-11"  # last month by default
-            page.select_option("select[name=kind]", "month")
+            page.check("input[name=kind][value=month]")
             page.click("button:has-text('生成通报')")
             page.wait_for_url(f"{base}/bulletins/2026-11")
             assert "2026年11月物业监管月通报" in page.inner_text("h1")

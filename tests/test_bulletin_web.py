@@ -36,6 +36,10 @@ def test_the_form_leads_to_the_bulletin_and_every_figure_to_its_rows(client, wor
     assert "统计通报" in index and "2026年11月" in index  # last month is offered first
     response = client.get("/bulletins?kind=month&period=2026-11")
     assert response.status_code == 302 and response.headers["Location"].endswith("/bulletins/2026-11")
+    # A kind other than the typed period's: the period of that kind holding its first day.
+    for kind, key in (("year", "2026"), ("week", "2026-W44"), ("quarter", "2026-Q4")):
+        location = client.get(f"/bulletins?kind={kind}&period=2026-11").headers["Location"]
+        assert location.endswith(f"/bulletins/{key}"), kind
     page = client.get("/bulletins/2026-11").get_data(as_text=True)
     assert "示例市住房和城乡建设局2026年11月物业监管月通报" in page
     assert page.count("<svg") >= 2
@@ -97,7 +101,7 @@ def test_a_district_supervisor_sees_only_their_district(client, world):
 @pytest.mark.parametrize("path, message", [
     ("/bulletins/2026-13", "月份应为1到12"),
     ("/bulletins/november", "无法识别的统计周期"),
-    ("/bulletins?kind=week&period=2026-11", "不是周报送的周期"),
+    ("/bulletins?kind=fortnight&period=2026-11", "未知的通报类型"),
     ("/bulletins/2026-11?region=12ab", "区域代码应为数字"),
     ("/bulletins/2026-11?region=999999", "没有代码为"),
 ])

@@ -97,9 +97,12 @@ def bulletins():
         key = request.args["period"].strip()
         kind = request.args.get("kind", "")
         period = _period(key)
+        if kind and kind not in BULLETIN_KINDS_ZH:
+            raise Refused(f"未知的通报类型：{kind[:20]} (unknown kind)")
         if kind and kind != period.kind:
-            label = BULLETIN_KINDS_ZH.get(kind, kind)
-            raise Refused(f"周期「{key}」不是{label}的周期 (period does not match the kind)")
+            # 年度统计 with "2026-11" means the year that month is in: take the period of the
+            # chosen kind that holds the typed period's first day.
+            period = Period.containing(kind, period.start)  # type: ignore[arg-type]
         return redirect(url_for("web.bulletin", key=period.key, region=_region_code() or None))
     return render_template("web/bulletins/index.html", error=None, recent=_recent_periods(),
                            kinds=BULLETIN_KINDS_ZH, regions=_region_choices(), region=_region_code(),
