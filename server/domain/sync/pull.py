@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,17 @@ def _rows(kind: str, query: sa.Select) -> Iterator[Any]:
     return iter(result) if kind in PLAIN_KINDS else result.scalars()
 
 
+@functools.cache
+def _band_probe() -> sa.Select:
+    """One statement saying, per kind (then for scope exits), whether any row has a change
+    number in (low, high]. Built once: building and running 14 scoped queries cost more than
+    reading the one kind a page of a long pull is usually made of."""
+    low, high = sa.bindparam("low", type_=sa.BigInteger), sa.bindparam("high", type_=sa.BigInteger)
+    tables = [MODELS[kind].__table__ for kind in KIND_ORDER] + [ScopeExit.__table__]
+    return sa.select(*(sa.exists().where(t.c.server_seq > low, t.c.server_seq <= high).label(f"t{i}")
+                       for i, t in enumerate(tables)))
+
+
 def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullPage:
     """Up to `limit` changes after `cursor`, oldest first.
 
@@ -77,7 +89,10 @@ def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullP
         return PullPage(cursor=cursor, more=False)
     window: list[tuple[int, str | None, Any]] = []
     dialect = db.session.get_bind().dialect.name
-    for kind in KIND_ORDER:
+    present = db.session.execute(_band_probe(), {"low": cursor, "high": high}).one()
+    for kind, changed in zip(KIND_ORDER, present, strict=False):
+        if not changed:  # no row of this kind in the band, in scope or not
+            continue
         model = MODELS[kind]
         # A pull reads a narrow band of change numbers: on SQLite the region index made it sort
         # every row in scope to return 500 (6.6 ms instead of 0.6 ms for a page of findings).
@@ -96,7 +111,7 @@ def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullP
             ScopeExit.server_seq > cursor, ScopeExit.server_seq <= high,
             scope.region_filter(ScopeExit.old_region_code),
         ).order_by(ScopeExit.server_seq).limit(limit + 1)
-    )
+    ) if present[-1] else ()
     window += [(e.server_seq, None, e) for e in exits]
     window.sort(key=lambda entry: (entry[0], entry[1] is None))
     page, more = window[:limit], len(window) > limit
