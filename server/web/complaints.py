@@ -45,6 +45,7 @@ from server.web import bp
 from server.web.exports import send_xlsx
 from server.web.form_input import check_csrf
 from server.web.helpers import CsrfForm, get_or_404, me, now, roles_required
+from server.web.plans import act_then_redirect
 
 OFFICE = tuple(OFFICE_ROLES)
 PAGE_SIZE = 50
@@ -189,36 +190,30 @@ def complaint_action(complaint_id: str, action: str):
     """派发核查 / 立为问题 / 答复 / 办结."""
     check_csrf()
     complaint, form, actor, moment = _own(complaint_id), request.form, me(), now()
-    try:
-        if action == "verify":
-            allowed = {u.id: u for u in eligible_inspectors([complaint.estate]).get(complaint.estate_id, [])}
-            people = [allowed[uuid.UUID(i)] for i in form.getlist("inspector_id") if uuid.UUID(i) in allowed]
-            template = None
-            if form.get("template_id"):
-                template = db.session.get(ChecklistTemplate, uuid.UUID(form["template_id"]))
-            day = date.fromisoformat(form.get("planned_for", ""))
-            send_for_verification(complaint, people, task_day(day), actor, moment, template=template)
-            done = "核查任务已派发到平板 (task sent to the tablets)"
-        elif action == "finding":
-            file_as_finding(complaint, form.get("category", ""), form.get("severity", ""),
-                            form.get("location", ""), actor, moment)
-            done = "已立为问题 (filed as a finding)"
-        elif action == "reply":
-            reply_to_complaint(complaint, form.get("reply", ""), actor, moment)
-            done = "已答复 (replied)"
-        elif action == "close":
-            close_complaint(complaint, form.get("satisfaction", ""), actor, moment)
-            done = "已办结 (closed)"
-        else:
-            abort(404)
-    except (TransitionRefused, ValueError) as exc:
-        db.session.rollback()
-        flash(str(exc) if isinstance(exc, TransitionRefused)
-              else "日期或选择格式错误 (malformed input)", "error")
-        return redirect(url_for("web.complaint_page", complaint_id=complaint.id))
-    db.session.commit()
-    flash(done, "ok")
-    return redirect(url_for("web.complaint_page", complaint_id=complaint.id))
+
+    def verify() -> None:
+        allowed = {u.id: u for u in eligible_inspectors([complaint.estate]).get(complaint.estate_id, [])}
+        people = [allowed[uuid.UUID(i)] for i in form.getlist("inspector_id") if uuid.UUID(i) in allowed]
+        template_id = form.get("template_id")
+        template = db.session.get(ChecklistTemplate, uuid.UUID(template_id)) if template_id else None
+        day = date.fromisoformat(form.get("planned_for", ""))
+        send_for_verification(complaint, people, task_day(day), actor, moment, template=template)
+
+    actions = {
+        "verify": (verify, "核查任务已派发到平板 (task sent to the tablets)"),
+        "finding": (lambda: file_as_finding(complaint, form.get("category", ""), form.get("severity", ""),
+                                            form.get("location", ""), actor, moment),
+                    "已立为问题 (filed as a finding)"),
+        "reply": (lambda: reply_to_complaint(complaint, form.get("reply", ""), actor, moment),
+                  "已答复 (replied)"),
+        "close": (lambda: close_complaint(complaint, form.get("satisfaction", ""), actor, moment),
+                  "已办结 (closed)"),
+    }
+    if action not in actions:
+        abort(404)
+    run, done = actions[action]
+    return act_then_redirect(run, done, url_for("web.complaint_page", complaint_id=complaint.id),
+                             malformed="日期或选择格式错误 (malformed input)")
 
 
 @bp.get("/complaints/import")

@@ -4,6 +4,7 @@ verify, confirm, publish) and recusals. Views check input, call one service, com
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -45,15 +46,13 @@ from server.web.helpers import CsrfForm, get_or_404, me, now, roles_required
 OFFICE = tuple(OFFICE_ROLES)
 PLAN_STATUS_LABELS = {PlanStatus.DRAFT: "草稿 draft", PlanStatus.CONFIRMED: "已确认 confirmed",
                       PlanStatus.CANCELLED: "已作废 cancelled"}
-MANAGEMENT_LABELS = {ManagementType.PROFESSIONAL: "专业物业", ManagementType.UNIT_SELF: "单位自管",
-                     ManagementType.OWNER_SELF: "业主自管", ManagementType.FALLBACK: "兜底/无物业"}
 MAX_ESTATES = 200
 
 
 @bp.app_context_processor
 def _plan_labels():
-    return {"plan_status_labels": PLAN_STATUS_LABELS, "exclusion_labels": EXCLUSION_LABELS,
-            "management_labels": MANAGEMENT_LABELS}
+    # management_labels come from the register's pages (server/web/register.py), one set for all.
+    return {"plan_status_labels": PLAN_STATUS_LABELS, "exclusion_labels": EXCLUSION_LABELS}
 
 
 def _own_plan(plan_id: str) -> InspectionPlan:
@@ -172,15 +171,22 @@ def plan_action(plan_id: str, action: str):
     if action not in actions:
         abort(404)
     run, done = actions[action]
+    return act_then_redirect(run, done, url_for("web.plan_page", plan_id=plan.id))
+
+
+def act_then_redirect(run: Callable[[], object], done: str, back: str,
+                      malformed: str = "输入格式错误 (malformed input)"):
+    """Run one service: commit and say `done`, or roll back and show the refusal; back either way.
+    A ValueError that is not a refusal is a malformed form field (a date, an id)."""
     try:
         run()
-    except TransitionRefused as exc:
+    except ValueError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("web.plan_page", plan_id=plan.id))
+        flash(str(exc) if isinstance(exc, TransitionRefused) else malformed, "error")
+        return redirect(back)
     db.session.commit()
     flash(done, "ok")
-    return redirect(url_for("web.plan_page", plan_id=plan.id))
+    return redirect(back)
 
 
 @bp.get("/plans/recusals")
@@ -205,18 +211,14 @@ def recusals():
 def recusal_add():
     check_csrf()
     user, form = me(), request.form
-    try:
+
+    def record() -> None:
         inspector = db.session.get(User, uuid.UUID(form.get("inspector_id", "")))
         estate = db.session.get(Estate, uuid.UUID(form["estate_id"])) if form.get("estate_id") else None
         company_id = uuid.UUID(form["company_id"]) if form.get("company_id") else None
         if inspector is None or (estate is not None and estate.office_id != user.office_id):
             raise TransitionRefused("not_found", "所选人员或小区不存在 (no such inspector or estate)")
         record_recusal(user, inspector, form.get("reason", ""), estate=estate, company_id=company_id)
-    except (TransitionRefused, ValueError) as exc:
-        db.session.rollback()
-        flash(str(exc) if isinstance(exc, TransitionRefused)
-              else "请选择检查人员 (choose an inspector)", "error")
-        return redirect(url_for("web.recusals"))
-    db.session.commit()
-    flash("已登记回避 (recusal recorded)", "ok")
-    return redirect(url_for("web.recusals"))
+
+    return act_then_redirect(record, "已登记回避 (recusal recorded)", url_for("web.recusals"),
+                             malformed="请选择检查人员 (choose an inspector)")
