@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from server.domain.bulletins.figures import CATEGORY_FIGURES, FIGURES, RATES, percent, rate_of
 from server.domain.bulletins.report import Bulletin, Counts
 from server.domain.bulletins.sources import NO_SOURCE_ZH
 
-Value = int | float | str | None
+Value = int | float | Decimal | str | None
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,8 @@ def red_black_tables(b: Bulletin) -> list[Table]:
             table.note = "本期没有生效的考核规则 (no scoring rules in force for this period)"
         else:
             for rank, row in enumerate(getattr(b.red_black, attr), start=1):
-                score = float(row.score) if row.score is not None else None
-                table.rows.append([Cell(rank), Cell(row.name), Cell(score), Cell(row.grade),
+                # The score as the assessment pages print it (Decimal, two places: 96.00).
+                table.rows.append([Cell(rank), Cell(row.name), Cell(row.score), Cell(row.grade),
                                    Cell("；".join(row.reasons))])
             if not table.rows:
                 table.note = "本期无上榜 (nobody listed)"

@@ -4,6 +4,7 @@ can add them up or chart them without retyping."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import IO
 
 import xlsxwriter
@@ -39,8 +40,8 @@ def write_bulletin_xlsx(target: str | IO[bytes], bulletin: Bulletin) -> None:
                     sheet.write_string(r, c, "—")
                 elif cell.is_rate:
                     sheet.write_number(r, c, cell.value, share)
-                elif isinstance(cell.value, int | float):
-                    sheet.write_number(r, c, cell.value)
+                elif isinstance(cell.value, int | float | Decimal):
+                    sheet.write_number(r, c, float(cell.value))
                 else:
                     sheet.write_string(r, c, str(cell.value), wrap if table.key == "definitions" else None)
     workbook.close()
