@@ -16,3 +16,6 @@ def register_all(app: Flask) -> None:
 
     for group in (users.user, users.office):  # accounts, and the office's frame on a new server
         app.cli.add_command(group)
+    from server.commands import bulletin
+
+    app.cli.add_command(bulletin.bulletin)  # bulletins: a period's figures, PDF and XLSX
