@@ -56,20 +56,6 @@ def _validated(field: fields.Field, convert: Check, typed: bool = True) -> Check
         if not allow_none:
             return convert
         return lambda value: None if value is None else convert(value)
-    if len(tests) == 1:
-        test = tests[0]
-
-        def check_one(value: Any) -> Any:
-            if value is None:
-                if allow_none:
-                    return None
-                raise _Unsure
-            value = convert(value)
-            if not test(value):
-                raise _Unsure
-            return value
-
-        return check_one
 
     def check(value: Any) -> Any:
         if value is None:
