@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 测试: set up everything, then ruff and the whole pytest suite, once on SQLite and once on
-# PostgreSQL (a fresh database made for this run and dropped after it). Extra arguments go to
-# both pytest runs, e.g. `scripts/test.sh -x tests/test_config.py`.
+# PostgreSQL (a fresh database made for this run and dropped after it), both at the same time,
+# each in XUNCHA_TEST_WORKERS (default 2) pytest-xdist workers. Extra arguments go to both
+# pytest runs, e.g. `scripts/test.sh -x tests/test_config.py`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
@@ -79,14 +80,30 @@ pg_ensure() {
 pg_ensure
 test_db="xuncha_test_$(date +%Y%m%d_%H%M%S)_$$"
 drop_test_db() {
-    # The migration test makes "<name>_mig" and drops it itself; a killed run may leave it.
-    pg_admin "DROP DATABASE IF EXISTS \"${test_db}_mig\" WITH (FORCE)" || true
-    pg_admin "DROP DATABASE IF EXISTS \"$test_db\" WITH (FORCE)" || true
+    # Each pytest worker makes "<name>_gwN" (and the migration and backup tests "<name>_gwN_mig",
+    # "..._restore") and drops them itself; a killed run may leave them, so drop every one.
+    .venv/bin/python - "$test_db" <<'PY' || true
+import sys
+
+import psycopg
+
+with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=5",
+                     autocommit=True) as conn:
+    names = [row[0] for row in conn.execute("SELECT datname FROM pg_database")
+             if row[0] == sys.argv[1] or row[0].startswith(sys.argv[1] + "_")]
+    for name in names:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+PY
 }
-trap drop_test_db EXIT
+xvfb_pid=""
+cleanup() {
+    [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null
+    drop_test_db
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 pg_admin "CREATE DATABASE \"$test_db\""
-say "PostgreSQL test database $test_db"
+say "PostgreSQL test database $test_db (each pytest worker makes ${test_db}_gwN from it)"
 
 # ---- lint and tests ----------------------------------------------------------------------------
 
@@ -96,28 +113,61 @@ say "ruff check ."
 .venv/bin/ruff check .
 ruff_rc=$?
 
-# Kivy gets a real X server when there is no screen (it also runs offscreen without one).
-xvfb=()
-if [ -z "${DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then
-    xvfb=(xvfb-run -a -s "-screen 0 1280x800x24")
+# Kivy gets a real X server when there is no screen (it also runs offscreen without one). One
+# Xvfb for both runs: two `xvfb-run -a` started together can pick the same display number.
+if [ -z "${DISPLAY:-}" ] && command -v Xvfb >/dev/null; then
+    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$reports/display" >/dev/null 2>&1 &
+    xvfb_pid=$!
+    for _ in $(seq 100); do [ -s "$reports/display" ] && break; sleep 0.1; done
+    if [ -s "$reports/display" ]; then
+        export DISPLAY=":$(cat "$reports/display")"
+    else
+        say "Xvfb did not start; Kivy renders offscreen instead"
+    fi
 fi
 
+# The environment may forbid .pyc files; each pytest process (every xdist worker) and every CLI
+# the tests start would then compile and assertion-rewrite every module again.
+unset PYTHONDONTWRITEBYTECODE
+# pytest-xdist workers per run (0: one process); `--dist loadfile` keeps a file's tests, and its
+# module fixtures, in one worker.
+workers=${XUNCHA_TEST_WORKERS:-2}
+parallel=()
+[ "$workers" != 0 ] && parallel=(-n "$workers" --dist loadfile)
+
 run_suite() {  # name, then pytest arguments
-    local name=$1 t0=$SECONDS
+    local name=$1 t0=$SECONDS rc
     shift
     say "pytest on $name"
     # A test stuck for 5 minutes ends the run with every thread's stack, not CI's time limit.
-    "${xvfb[@]}" .venv/bin/pytest --timeout=300 --timeout-method=thread \
+    .venv/bin/pytest "${parallel[@]}" --timeout=300 --timeout-method=thread \
         --junitxml="$reports/$name.xml" "$@"
-    local rc=$?
+    rc=$?
     say "pytest on $name: exit $rc in $((SECONDS - t0)) s"
     return $rc
 }
 
-run_suite sqlite "$@"
-sqlite_rc=$?
-XUNCHA_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/$test_db" run_suite postgresql "$@"
-pg_rc=$?
+pg_url="postgresql+psycopg://postgres@127.0.0.1:5432/$test_db"
+if [ "${XUNCHA_TEST_ONE_BY_ONE:-0}" = 1 ]; then
+    run_suite sqlite "$@"
+    sqlite_rc=$?
+    XUNCHA_TEST_DATABASE_URL=$pg_url run_suite postgresql "$@"
+    pg_rc=$?
+else
+    # Both runs at once: one's waits (PostgreSQL, subprocesses, browsers) fill the other's CPU
+    # time. Each writes to its own log, shown in full when it ends.
+    say "pytest on sqlite and on postgresql at the same time (XUNCHA_TEST_ONE_BY_ONE=1: one by one)"
+    run_suite sqlite "$@" >"$reports/sqlite.log" 2>&1 &
+    sqlite_pid=$!
+    XUNCHA_TEST_DATABASE_URL=$pg_url run_suite postgresql "$@" >"$reports/postgresql.log" 2>&1 &
+    pg_pid=$!
+    wait "$sqlite_pid"
+    sqlite_rc=$?
+    cat "$reports/sqlite.log"
+    wait "$pg_pid"
+    pg_rc=$?
+    cat "$reports/postgresql.log"
+fi
 
 status=0
 for part in "ruff:$ruff_rc" "sqlite:$sqlite_rc" "postgresql:$pg_rc"; do
