@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import statistics
 import sys
 import time
 import uuid
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from bench.dashboard import NOW, OFFICE, login, seed  # noqa: E402
-from bench.harness import fresh_app  # noqa: E402
+from bench.harness import describe, fresh_app  # noqa: E402
 from server.documents.bulletin_pdf import render_bulletin_pdf  # noqa: E402
 from server.domain.bulletins.report import build_bulletin  # noqa: E402
 from server.domain.bulletins.workbook import write_bulletin_xlsx  # noqa: E402
@@ -81,11 +80,6 @@ def timed(fn, repeat: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - started) * 1000)
     return out
-
-
-def describe(samples: list[float]) -> str:
-    spread = f"{min(samples):8.1f} … {max(samples):8.1f}"
-    return f"median {statistics.median(samples):8.1f} ms   (min … max {spread} ms, n={len(samples)})"
 
 
 def main() -> None:
