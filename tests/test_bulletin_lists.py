@@ -22,9 +22,11 @@ from server.domain.models import Estate, Inspection, User
 from server.domain.periods import Period
 from server.extensions import db
 from tests import bulletin_city as city
+from tests.web_support import login
 
 
-def test_red_and_black_lists_in_the_pdf_and_xlsx(app_ctx):
+def _scored_city() -> dict:
+    """The bulletin city with inspection scores and the template rules published for 2026."""
     world = city.build_city()
     office_id = world["office_id"]
     # Inspection scores out of 50: 阳光花园 full marks, 翠湖雅苑 poor, 远山小区 between.
@@ -36,6 +38,11 @@ def test_red_and_black_lists_in_the_pdf_and_xlsx(app_ctx):
     assessment_rules.save_draft(db.session, office_id, assessment_rules.template_rules())
     assessment_rules.publish_draft(db.session, office_id, date(2026, 1, 1), admin)
     db.session.commit()
+    return world
+
+
+def test_red_and_black_lists_in_the_pdf_and_xlsx(app_ctx):
+    office_id = _scored_city()["office_id"]
     november = Period.parse("2026-11")
     lists = red_black_lists(db.session, office_id, november)
     assert lists.red_estates and lists.black_estates  # the data reaches both lists
@@ -65,3 +72,12 @@ def test_red_and_black_lists_in_the_pdf_and_xlsx(app_ctx):
         assert name not in text and phone not in text
     for person in db.session.scalars(sa.select(User).where(User.office_id == office_id)):
         assert person.display_name not in text
+
+
+def test_listed_estates_link_to_their_estate_page(app, client):
+    with app.app_context():
+        world = _scored_city()
+    login(client, world["supervisor"])
+    page = client.get("/bulletins/2026-11").get_data(as_text=True)
+    red = page[page.index('id="t-red_estates"'):page.index('id="s-black_estates"')]
+    assert f'href="/estates/{world["estates"]["阳光花园"]}">阳光花园</a>' in red

@@ -27,6 +27,7 @@ class Cell:
     category: str | None = None
     period: str | None = None  # a period key when not the bulletin's own (the monthly trend)
     channel: str | None = None  # a complaint channel
+    estate: str | None = None  # an estate's id: the page links its name to the estate
     is_rate: bool = False
 
     @property
@@ -139,8 +140,9 @@ def red_black_tables(b: Bulletin) -> list[Table]:
         else:
             for rank, row in enumerate(getattr(b.red_black, attr), start=1):
                 # The score as the assessment pages print it (Decimal, two places: 96.00).
-                table.rows.append([Cell(rank), Cell(row.name), Cell(row.score), Cell(row.grade),
-                                   Cell("；".join(row.reasons))])
+                estate = str(row.id) if attr.endswith("_estates") else None
+                table.rows.append([Cell(rank), Cell(row.name, estate=estate), Cell(row.score),
+                                   Cell(row.grade), Cell("；".join(row.reasons))])
             if not table.rows:
                 table.note = "本期无上榜 (nobody listed)"
         tables.append(table)
