@@ -149,3 +149,19 @@ def test_a_confirmed_plan_becomes_planned_random_inspections(world):
     figures = plan_figures(db.session, world["office"].id, Period.month(2026, 11))
     assert (figures.plans_drawn, figures.estates_drawn, figures.inspected, figures.findings) == (1, 3, 1, 0)
     assert plan_figures(db.session, world["office"].id, Period.month(2026, 10)).plans_drawn == 0
+
+
+def test_a_star_band_keeps_only_the_estates_rated_within_it(world, make):
+    make.publish_rules(world["office"])
+    good, poor = world["estates"][0], world["estates"][1]
+    for estate, score in ((good, 98), (poor, 60)):
+        make.inspection(estate, world["template"], inspectors=world["inspectors"][:2],
+                        status=InspectionStatus.FINISHED, score=score, max_score=100,
+                        started_at=datetime(2026, 10, 9, 1, 0), finished_at=datetime(2026, 10, 9, 3, 0))
+    db.session.flush()
+    low = PoolFilters(star_period=Period.parse("2026-10"), min_stars=1, max_stars=2)
+    plan = draw_new_plan(world["supervisor"], "低星级小区", 1, date(2026, 11, 25), low, seed="stars")
+    assert plan.estate_pool == [str(poor.id)] and plan.filters["star_period"] == "2026-10"
+    high = PoolFilters(star_period=Period.parse("2026-10"), min_stars=4, max_stars=5)
+    plan = draw_new_plan(world["supervisor"], "高星级小区", 1, date(2026, 11, 25), high, seed="stars")
+    assert plan.estate_pool == [str(good.id)]

@@ -136,3 +136,14 @@ def test_plan_verify_on_the_command_line(client, city, runner):
         "没有这个计划"
         in runner.invoke(args=["plan", "verify", "6f1c9b7e-0000-4000-8000-000000000000"]).output
     )
+
+
+def test_a_star_band_of_a_period_that_is_no_period_is_refused(client, city):
+    login(client, city["supervisor"])
+    form = {"csrf_token": token_from(client, "/plans/new"), "title": "星级", "estate_count": "1",
+            "planned_for": "2026-11-25", "star_period": "2026-13", "min_stars": "1", "max_stars": "2"}
+    reply = client.post("/plans/new", data=form)
+    assert reply.status_code == 400 and "2026-13" in reply.get_data(as_text=True)
+    form["star_period"] = "2026-10"  # no rules published: no estate has stars, so none to draw
+    reply = client.post("/plans/new", data=form)
+    assert reply.status_code == 400 and "只有 0 个" in reply.get_data(as_text=True)

@@ -25,6 +25,7 @@ from server.domain.models import (
     TemplateStatus,
     User,
 )
+from server.domain.periods import Period, PeriodError
 from server.domain.random_plans import (
     EXCLUSION_LABELS,
     PoolFilters,
@@ -101,8 +102,19 @@ def _filters_from(form) -> PoolFilters:
         raise TransitionRefused("invalid_input",
                                 "日期或企业选择格式错误 (malformed date or company)") from None
     kinds = [ManagementType(m) for m in form.getlist("management_type") if m in set(ManagementType)]
-    return PoolFilters(region_code_prefix=form.get("region_code", "").strip()[:12],
-                       management_types=kinds, company_ids=companies, not_inspected_since=since)
+    filters = PoolFilters(region_code_prefix=form.get("region_code", "").strip()[:12],
+                          management_types=kinds, company_ids=companies, not_inspected_since=since)
+    if form.get("star_period", "").strip():
+        try:
+            filters.star_period = Period.parse(form["star_period"].strip())
+        except PeriodError as exc:
+            raise TransitionRefused("invalid_input", str(exc)) from None
+        try:
+            filters.min_stars = int(form.get("min_stars", 1))
+            filters.max_stars = int(form.get("max_stars", 5))
+        except ValueError:
+            raise TransitionRefused("invalid_input", "星级须为 1–5 的整数 (stars are 1 to 5)") from None
+    return filters
 
 
 @bp.post("/plans/new")

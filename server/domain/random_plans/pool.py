@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from server.domain.assessment import star_ratings
 from server.domain.models import (
     Estate,
     Inspection,
@@ -18,6 +19,7 @@ from server.domain.models import (
     Role,
     User,
 )
+from server.domain.periods import Period
 from server.extensions import db
 
 # Why an inspector may not go to an estate (stored with the plan, shown on its page).
@@ -33,10 +35,17 @@ class PoolFilters:
     management_types: list[ManagementType] = field(default_factory=list)
     company_ids: list[uuid.UUID] = field(default_factory=list)
     not_inspected_since: date | None = None
+    # A star band (星级) by the office's star rules over a period, e.g. 1–2 stars in "2026-Q3";
+    # an estate with no score in that period has no stars and is left out when a band is asked.
+    star_period: Period | None = None
+    min_stars: int = 0
+    max_stars: int = 5
 
     def as_record(self) -> dict:
         since = self.not_inspected_since
         return {"region_code_prefix": self.region_code_prefix,
+                "star_period": self.star_period.key if self.star_period else None,
+                "min_stars": self.min_stars, "max_stars": self.max_stars,
                 "management_types": [m.value for m in self.management_types],
                 "company_ids": [str(c) for c in self.company_ids],
                 "not_inspected_since": since.isoformat() if since else None}
@@ -56,7 +65,12 @@ def estate_pool(office_id: uuid.UUID, filters: PoolFilters) -> list[Estate]:
             Inspection.office_id == office_id, Inspection.status == InspectionStatus.FINISHED,
             Inspection.finished_at >= since)
         query = query.where(Estate.id.not_in(visited))
-    return list(db.session.scalars(query.order_by(Estate.id)))
+    estates = list(db.session.scalars(query.order_by(Estate.id)))
+    if filters.star_period is not None:
+        ratings = star_ratings(db.session, office_id, filters.star_period, filters.region_code_prefix or None)
+        banded = {r.estate_id for r in ratings if filters.min_stars <= r.stars <= filters.max_stars}
+        estates = [e for e in estates if e.id in banded]
+    return estates
 
 
 def inspector_pool(office_id: uuid.UUID) -> list[User]:
