@@ -16,6 +16,9 @@ CHART_STYLE = ("<style>text{font-size:12px;fill:#1d2329;font-family:'Noto Sans C
                ".c1{fill:#1f6feb}.c2{fill:#2e9e5b}.c3{fill:#d1452f}</style>")
 
 
+TOP_CATEGORIES = 12  # the chart's bars; the table below it lists every category
+
+
 def bulletin_charts(b: Bulletin) -> dict[str, Markup]:
     """name → SVG: problems found and rectified by district and by category, and by month for a
     quarter, half-year or year. Each names the table that holds its numbers."""
@@ -23,6 +26,7 @@ def bulletin_charts(b: Bulletin) -> dict[str, Markup]:
     from server.web.charts import Series, columns, horizontal_bars
 
     found_rectified = ("发现问题 found", "已整改销号 rectified")
+    top = b.categories[:TOP_CATEGORIES]
     charts = {
         "districts": horizontal_bars(
             [d.region.name for d in b.districts],
@@ -30,10 +34,11 @@ def bulletin_charts(b: Bulletin) -> dict[str, Markup]:
              Series(found_rectified[1], [d.counts["findings_rectified"] for d in b.districts], "c2")],
             "各区域发现与整改 Found and rectified by area", "t-main"),
         "categories": horizontal_bars(
-            [c.category for c in b.categories],
-            [Series(found_rectified[0], [c.counts["findings_found"] for c in b.categories], "c1"),
-             Series(found_rectified[1], [c.counts["findings_rectified"] for c in b.categories], "c2")],
-            "问题按类别 Problems by category", "t-categories"),
+            [c.category for c in top],
+            [Series(found_rectified[0], [c.counts["findings_found"] for c in top], "c1"),
+             Series(found_rectified[1], [c.counts["findings_rectified"] for c in top], "c2")],
+            f"问题最多的{TOP_CATEGORIES}类 Top categories" if len(b.categories) > TOP_CATEGORIES
+            else "问题按类别 Problems by category", "t-categories"),
     }
     if b.trend:
         charts["trend"] = columns(
