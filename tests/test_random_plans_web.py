@@ -37,12 +37,15 @@ def city(app, make):
         "投诉人周女士",
         "13144445555",
     )
+    other_district = make.region(world["office"], world["tree"]["city"], name="别的区")
+    far = make.user(world["office"], Role.SUPERVISOR, region_id=other_district.id)
     db.session.commit()
     people = [*world["inspectors"], world["supervisor"], company_user]
     return {
         "supervisor": world["supervisor"].username,
         "inspector": world["inspectors"][0].username,
         "company": company_user.username,
+        "far": far.username,
         "district": world["tree"]["district"].code,
         "secrets": [p.display_name for p in people]
         + [p.phone for p in people]
@@ -140,10 +143,26 @@ def test_plan_verify_on_the_command_line(client, city, runner):
 
 def test_a_star_band_of_a_period_that_is_no_period_is_refused(client, city):
     login(client, city["supervisor"])
-    form = {"csrf_token": token_from(client, "/plans/new"), "title": "星级", "estate_count": "1",
-            "planned_for": "2026-11-25", "star_period": "2026-13", "min_stars": "1", "max_stars": "2"}
+    form = {
+        "csrf_token": token_from(client, "/plans/new"),
+        "title": "星级",
+        "estate_count": "1",
+        "planned_for": "2026-11-25",
+        "star_period": "2026-13",
+        "min_stars": "1",
+        "max_stars": "2",
+    }
     reply = client.post("/plans/new", data=form)
     assert reply.status_code == 400 and "2026-13" in reply.get_data(as_text=True)
     form["star_period"] = "2026-10"  # no rules published: no estate has stars, so none to draw
     reply = client.post("/plans/new", data=form)
     assert reply.status_code == 400 and "只有 0 个" in reply.get_data(as_text=True)
+
+
+def test_another_districts_supervisor_does_not_see_the_plan(client, city):
+    login(client, city["supervisor"])
+    plan_id = draw(client, city)
+    client.post("/logout", data={"csrf_token": token_from(client, "/inbox")})
+    login(client, city["far"])
+    assert plan_id not in client.get("/plans").get_data(as_text=True)
+    assert client.get(f"/plans/{plan_id}").status_code == 404

@@ -57,10 +57,16 @@ def _plan_labels():
 
 
 def _own_plan(plan_id: str) -> InspectionPlan:
+    """A plan of my office drawn inside my area (a district's supervisor sees their district's)."""
     plan = get_or_404(InspectionPlan, plan_id)
-    if plan.office_id != me().office_id:
+    if plan.office_id != me().office_id or not _in_my_area(plan):
         abort(404)
     return plan
+
+
+def _in_my_area(plan: InspectionPlan) -> bool:
+    own = region_prefix(me())
+    return own is None or (plan.filters.get("region_code_prefix") or "").startswith(own)
 
 
 @bp.get("/plans")
@@ -68,7 +74,8 @@ def _own_plan(plan_id: str) -> InspectionPlan:
 def plans():
     """双随机计划: the office's plans, newest first."""
     rows = db.session.scalars(sa.select(InspectionPlan).where(InspectionPlan.office_id == me().office_id)
-                              .order_by(InspectionPlan.created_at.desc()).limit(200)).all()
+                              .order_by(InspectionPlan.created_at.desc()).limit(500)).all()
+    rows = [plan for plan in rows if _in_my_area(plan)][:200]
     return render_template("web/plans/list.html", plans=rows)
 
 
