@@ -27,7 +27,7 @@ from server.domain.models import (
     User,
 )
 from server.domain.rectification.access import can_see_estate, require_estate
-from server.domain.rectification.deadlines import utc_at
+from server.domain.rectification.deadlines import WorkCalendar, utc_at
 from server.domain.rectification.settings import days_for_severity
 from server.extensions import db
 
@@ -77,7 +77,7 @@ def check_complaint_fields(channel: str, text: str, name: str, phone: str, refer
 
 def record_complaint(actor: User, estate: Estate, channel: str, text: str, received_at: datetime,
                      complainant_name: str = "", complainant_phone: str = "",
-                     reference: str = "") -> Complaint:
+                     reference: str = "", calendar: WorkCalendar | None = None) -> Complaint:
     """受理: the deadline comes from the channel's rule on the office's work calendar."""
     _require_staff(actor)
     require_estate(actor, estate)
@@ -90,7 +90,7 @@ def record_complaint(actor: User, estate: Estate, channel: str, text: str, recei
     complaint = Complaint(
         office_id=estate.office_id, estate_id=estate.id, region_code=estate.region_code, channel=kind,
         reference=reference, received_at=received_at,
-        due_at=reply_due_at(estate.office_id, kind, received_at),
+        due_at=reply_due_at(estate.office_id, kind, received_at, calendar),
         text=text, complainant_name=name, complainant_phone=phone, created_by_id=actor.id)
     db.session.add(complaint)
     db.session.flush()

@@ -16,7 +16,7 @@ from server.domain.complaints.handling import check_complaint_fields, record_com
 from server.domain.ledger.reader import LedgerFileError, LedgerSource, read_ledger
 from server.domain.models import Complaint, ComplaintChannel, Estate, Region, User
 from server.domain.rectification.access import can_see_estate
-from server.domain.rectification.deadlines import CHINA
+from server.domain.rectification.deadlines import CHINA, office_calendar
 from server.extensions import db
 
 # (key, header in the template, other names hotline systems use)
@@ -113,11 +113,12 @@ def import_hotline(actor: User, source: LedgerSource, filename: str | None = Non
             valid.append(row)
     if result.problems:
         return result
+    calendar = office_calendar(actor.office_id)
     for row in valid:
         result.imported.append(record_complaint(
             actor, row["estate"], ComplaintChannel.HOTLINE_12345.value, _text(row.get("text")),
             row["moment"], _text(row.get("complainant_name")), _text(row.get("complainant_phone")),
-            _text(row.get("reference"))))
+            _text(row.get("reference")), calendar))
     return result
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 
 from server.domain.models import ComplaintChannel
-from server.domain.rectification.deadlines import end_of_local_day, local_date, office_calendar
+from server.domain.rectification.deadlines import WorkCalendar, end_of_local_day, local_date, office_calendar
 
 # Working days to reply, by channel; a deployment overrides them in its config
 # (COMPLAINT_REPLY_WORKING_DAYS = {"hotline_12345": 3, ...}).
@@ -44,7 +44,9 @@ def reply_working_days(channel: ComplaintChannel) -> int:
     return int(table[channel])
 
 
-def reply_due_at(office_id: uuid.UUID, channel: ComplaintChannel, received_at: datetime) -> datetime:
-    """The end of the N-th working day after the local day the complaint came in."""
-    calendar = office_calendar(office_id)
+def reply_due_at(office_id: uuid.UUID, channel: ComplaintChannel, received_at: datetime,
+                 calendar: WorkCalendar | None = None) -> datetime:
+    """The end of the N-th working day after the local day the complaint came in (an import
+    passes the office's calendar once for all its rows)."""
+    calendar = calendar or office_calendar(office_id)
     return end_of_local_day(calendar.add_working_days(local_date(received_at), reply_working_days(channel)))

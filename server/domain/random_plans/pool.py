@@ -18,6 +18,7 @@ from server.domain.models import (
     Region,
     Role,
     User,
+    inspection_inspector,
 )
 from server.domain.periods import Period
 from server.extensions import db
@@ -94,21 +95,28 @@ def exclusions_for(office_id: uuid.UUID, estates: list[Estate],
             # The first reason found is kept; recusal is looked at first and says the most.
             out.setdefault(str(estate_id), {}).setdefault(str(user_id), reason)
 
-    recusals = db.session.scalars(sa.select(Recusal).where(Recusal.office_id == office_id))
-    for recusal in recusals:
-        for estate in estates:
-            same_company = recusal.company_id is not None and recusal.company_id == estate.company_id
-            if recusal.estate_id == estate.id or same_company:
-                bar(estate.id, recusal.inspector_id, RECUSED)
+    # Plain tuples and indexes: a large city has thousands of estates and dozens of inspectors.
+    places = [(e.id, e.company_id, e.region_code) for e in estates]
+    by_company: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for estate_id, company_id, _code in places:
+        if company_id is not None:
+            by_company.setdefault(company_id, []).append(estate_id)
+    recusals = db.session.execute(sa.select(Recusal.inspector_id, Recusal.estate_id, Recusal.company_id)
+                                  .where(Recusal.office_id == office_id))
+    for inspector_id, estate_id, company_id in recusals:
+        targets = [estate_id] if estate_id in by_estate else by_company.get(company_id, [])
+        for target in targets:
+            bar(target, inspector_id, RECUSED)
     for estate_id, user_ids in last_inspectors(list(by_estate)).items():
         for user_id in user_ids:
             bar(estate_id, user_id, LAST_TIME)
     for user in inspectors:
         # An inspector's tablet only syncs estates of their own area.
         code = region_codes.get(user.region_id) if user.region_id else None
-        for estate in estates:
-            if code and not estate.region_code.startswith(code):
-                bar(estate.id, user.id, OUT_OF_AREA)
+        if code:
+            for estate_id, _company, region_code in places:
+                if not region_code.startswith(code):
+                    bar(estate_id, user.id, OUT_OF_AREA)
     return out
 
 
@@ -119,10 +127,14 @@ def last_inspectors(estate_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUI
     latest = (sa.select(Inspection.estate_id, sa.func.max(Inspection.finished_at).label("at"))
               .where(Inspection.estate_id.in_(estate_ids), Inspection.status == InspectionStatus.FINISHED)
               .group_by(Inspection.estate_id).subquery())
-    rows = db.session.scalars(
-        sa.select(Inspection).join(latest, sa.and_(Inspection.estate_id == latest.c.estate_id,
-                                                   Inspection.finished_at == latest.c.at)))
+    # One query for every pair: the link table joined to each estate's latest finished visit.
+    rows = db.session.execute(
+        sa.select(Inspection.estate_id, inspection_inspector.c.user_id)
+        .join(latest, sa.and_(Inspection.estate_id == latest.c.estate_id,
+                              Inspection.finished_at == latest.c.at))
+        .join(inspection_inspector, inspection_inspector.c.inspection_id == Inspection.id)
+        .where(Inspection.status == InspectionStatus.FINISHED))
     out: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for inspection in rows:
-        out.setdefault(inspection.estate_id, set()).update(u.id for u in inspection.inspectors)
+    for estate_id, user_id in rows:
+        out.setdefault(estate_id, set()).add(user_id)
     return out
