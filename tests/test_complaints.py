@@ -199,3 +199,16 @@ def test_companies_and_inspectors_cannot_handle_complaints(world, make):
     for outsider in (company_user, world["inspectors"][0]):
         with pytest.raises(TransitionRefused):
             reply_to_complaint(c, "x", outsider, MONDAY)
+
+
+def test_an_export_with_only_the_required_columns_under_a_title_row_imports(world, make):
+    rows = [
+        ["某区12345工单导出"],
+        ["工单号", "来电时间", "涉及小区", "来电内容"],
+        ["X-1", datetime(2026, 11, 2, 10, 0), world["estates"][0].name, "电梯停运"],
+    ]
+    result = import_hotline(world["supervisor"], make.checklist_xlsx(rows[1:], headers=rows[0]), "x.xlsx")
+    assert result.ok, (result.file_error, result.problems)
+    [complaint] = result.imported
+    assert complaint.reference == "X-1" and complaint.received_at == datetime(2026, 11, 2, 2, 0)
+    assert "找不到表头" in import_hotline(world["supervisor"], b"a,b\n1,2\n", "x.csv").file_error

@@ -1,22 +1,29 @@
 """Importing a 12345 hotline export (.xlsx or .csv): every bad row reported with its row, column
 and reason, and nothing written unless every row is valid. Columns: docs/complaints.md.
 
-The file itself (kind, encoding, size, workbook bounds) is read by the ledger's reader, so one
-set of rules guards every spreadsheet the office uploads."""
+Workbooks are opened within server/domain/xlsx_limits.py's bounds and text files decoded by the
+ledger's rule (UTF-8, UTF-16, else GB18030), so one set of rules guards every upload."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import IO
 
 import sqlalchemy as sa
 
 from server.domain.complaints.handling import check_complaint_fields, record_complaint
-from server.domain.ledger.reader import LedgerFileError, LedgerSource, read_ledger
+
+# The ledger's reader decides a text file's encoding; its header search looks for ledger columns,
+# so the table itself is found here.
+from server.domain.ledger.reader import MAX_BYTES, LedgerFileError, _decode
 from server.domain.models import Complaint, ComplaintChannel, Estate, Region, User
 from server.domain.rectification.access import can_see_estate
 from server.domain.rectification.deadlines import CHINA, office_calendar
+from server.domain.xlsx_limits import XlsxLimits, XlsxTooLarge, bounded_rows, open_bounded_workbook
 from server.extensions import db
 
 # (key, header in the template, other names hotline systems use)
@@ -75,6 +82,53 @@ def _moment(value: object) -> datetime | None:
     return local.replace(tzinfo=CHINA).astimezone(UTC).replace(tzinfo=None)
 
 
+MAX_ROWS = 20_000
+LIMITS = XlsxLimits(max_rows=MAX_ROWS + 20, max_cols=60)
+HEADER_SEARCH_ROWS = 10
+
+
+def _key(header: object) -> str | None:
+    return _NAMES.get(re.sub(r"\s+", "", str(header or "")).lower().strip("*"))
+
+
+def _read_table(source: bytes | IO[bytes], filename: str | None) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header row (the first of the top rows naming two of our columns) and the rows below."""
+    data = source if isinstance(source, bytes) else source.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise LedgerFileError(f"文件超过{MAX_BYTES // 1024 // 1024}MB (file too large)")
+    if not data.strip():
+        raise LedgerFileError("文件是空的 (the file is empty)")
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            workbook = open_bounded_workbook(data, LIMITS)
+            lines = [list(r) for r in bounded_rows(workbook.worksheets[0], LIMITS)]
+            workbook.close()
+        except XlsxTooLarge:
+            raise
+        except Exception:  # zip, XML and openpyxl errors all mean the same to the user
+            raise LedgerFileError("Excel文件已损坏或不是有效的.xlsx (corrupt .xlsx)") from None
+    elif (filename or "").lower().endswith((".xls", ".xlsx")):
+        raise LedgerFileError("请另存为.xlsx或.csv后再导入 (save as .xlsx or .csv)")
+    else:
+        text, _encoding = _decode(data)
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        try:
+            lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=max("\t,;", key=first.count)))
+        except csv.Error as exc:
+            raise LedgerFileError(f"CSV格式错误：{exc} (malformed CSV)") from None
+    for index, cells in enumerate(lines[:HEADER_SEARCH_ROWS]):
+        if sum(1 for c in cells if _key(c)) >= 2:
+            headers = [str(c or "").strip() for c in cells]
+            rows = [(index + 2 + n, cells) for n, cells in enumerate(lines[index + 1:])
+                    if any(_text(c) for c in cells)]
+            if not rows:
+                raise LedgerFileError("表头下面没有任何数据 (no rows below the header)")
+            if len(rows) > MAX_ROWS:
+                raise LedgerFileError(f"超过{MAX_ROWS}行，请拆分后导入 (more than {MAX_ROWS} rows)")
+            return headers, rows
+    raise LedgerFileError(f"找不到表头：应有“{'”“'.join(HEADERS[:5])}”等列 (no header row found)")
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""
@@ -83,30 +137,27 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def import_hotline(actor: User, source: LedgerSource, filename: str | None = None) -> ImportResult:
+def import_hotline(actor: User, source: bytes | IO[bytes], filename: str | None = None) -> ImportResult:
     """Check every row; only if all are valid, record them all (the caller commits)."""
     result = ImportResult()
     try:
-        table = read_ledger(source, filename)
-    except LedgerFileError as exc:
-        message = str(exc)
-        if message.startswith("前"):  # the ledger's own "no header" words name ledger columns
-            message = f"找不到表头：应有“{'”“'.join(HEADERS[:5])}”等列 (no header row found)"
-        result.file_error = message
+        headers, rows = _read_table(source, filename)
+    except (LedgerFileError, XlsxTooLarge) as exc:
+        result.file_error = str(exc)
         return result
-    keys = [_NAMES.get(re.sub(r"\s+", "", h).lower().strip("*")) for h in table.headers]
+    keys = [_key(h) for h in headers]
     missing = [header for key, header, _a in COLUMNS if key in REQUIRED and key not in keys]
     if missing:
         result.file_error = f"缺少必填列：{'、'.join(missing)} (missing columns)"
         return result
-    header_of = dict(zip(keys, table.headers, strict=True))
+    header_of = dict(zip(keys, headers, strict=True))
     estates = _estates_by_name(actor)
     seen: dict[str, int] = {}
     existing = set(db.session.scalars(sa.select(Complaint.reference).where(
         Complaint.office_id == actor.office_id, Complaint.channel == ComplaintChannel.HOTLINE_12345)))
     valid = []
-    for number, cells in table.rows:
-        row = {key: cells[i] for i, key in enumerate(keys) if key}
+    for number, cells in rows:
+        row = {key: cells[i] if i < len(cells) else None for i, key in enumerate(keys) if key}
         problems = _check_row(number, row, header_of, estates, seen, existing, actor)
         result.problems += problems
         if not problems:
