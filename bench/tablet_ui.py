@@ -127,8 +127,26 @@ def fling(h, frames: Frames, view, up: bool) -> None:
         frames.frame()
 
 
-def tap_fail(h, frames: Frames, screen, row: dict) -> float:
-    """ms from the finger lifting off "fail" until the row shows the committed answer."""
+class Commits:
+    """When each answer's write transaction returned, seen from the store lane (the bench wraps the
+    screen's checklist; the app is unchanged)."""
+
+    def __init__(self, screen) -> None:
+        self.at: list[float] = []
+        checklist = screen.checklist
+        original = checklist.answer
+
+        def answer(*args, **kwargs):
+            state = original(*args, **kwargs)
+            self.at.append(time.perf_counter())
+            return state
+
+        checklist.answer = answer
+
+
+def tap_fail(h, frames: Frames, screen, row: dict, commits: Commits) -> tuple[float, float]:
+    """(ms from the finger lifting off "fail" to the answer committed in the store, ms to the row
+    drawn with it)."""
     from kivy.tests.common import UnitTestTouch
 
     from mobile.ui.i18n import tr
@@ -143,6 +161,7 @@ def tap_fail(h, frames: Frames, screen, row: dict) -> float:
     touch = UnitTestTouch(x, y)
     touch.touch_down()
     frames.frame()
+    commits.at.clear()
     started = time.perf_counter()
     touch.touch_up()
     position = screen._index[row["item_id"]]
@@ -150,7 +169,13 @@ def tap_fail(h, frames: Frames, screen, row: dict) -> float:
         frames.frame()
         if time.perf_counter() - started > 60:
             raise RuntimeError("the answer never came back")
-    return (time.perf_counter() - started) * 1000
+    frames.frame()  # the frame that draws the patched row
+    drawn = time.perf_counter()
+    return (commits.at[0] - started) * 1000, (drawn - started) * 1000
+
+
+def load() -> str:
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
@@ -207,26 +232,33 @@ def main() -> None:
         frames.take()
         for n in range(10):
             fling(h, frames, view, up=n % 4 < 2)
-        print(f"2. frames flinging through {len(rows)} items: {describe(frames.take())}")
+        flung = frames.take()
+        drawn = [t for t in flung if t > 1]
+        print(f"2. frames flinging through {len(rows)} items: all {describe(flung)}; "
+              f"drawn frames {describe(drawn or flung)} ({load()})")
 
-        idle = [tap_fail(h, frames, screen, row) for row in rows[:20]]
-        print(f"3a. tap fail → committed, idle: {describe(idle)}")
+        commits = Commits(screen)
+        idle = [tap_fail(h, frames, screen, row, commits) for row in rows[:20]]
+        print(f"3a. tap fail → committed, idle: {describe([c for c, _ in idle])}; "
+              f"→ row drawn: {describe([d for _, d in idle])} ({load()})")
 
         app.store.set_meta("cursor", None)  # the next sync bootstraps again: every record
         frames.take()
         app.sync_now()
         busy, n = [], 20
         while app.syncing and n < len(rows):
-            busy.append(tap_fail(h, frames, screen, rows[n]))
+            busy.append(tap_fail(h, frames, screen, rows[n], commits))
             n += 1
         while app.syncing:
             frames.frame()
         stall = max(frames.take())
-        print(f"3b. tap fail → committed, during a bootstrap of {records} records: {describe(busy)}; "
-              f"longest frame {stall:.0f} ms")
+        print(f"3b. during a bootstrap of {records} records: tap fail → committed "
+              f"{describe([c for c, _ in busy]) if busy else 'n/a'}; → row drawn "
+              f"{describe([d for _, d in busy]) if busy else 'n/a'}; longest frame {stall:.0f} ms ({load()})")
 
+        # fail_rate=0: only the items carrying photos fail, so each inspection holds exactly ten.
         record_day(app.store, inspections=args.photos // 10, photos_per_inspection=10, adhoc_findings=0,
-                   seed=5, photo_size=(1600, 1200))
+                   seed=5, photo_size=(1600, 1200), fail_rate=0)
         waiting = app.store.photos.waiting_count()
         app.refresh_status()
         frames.take()
@@ -235,13 +267,14 @@ def main() -> None:
         while app.syncing:
             frames.frame()
         times = frames.take()
+        drawn = [t for t in times if t > 1]  # frames that drew something (idle ones take ~0 ms)
         print(f"4. syncing {waiting} photos ({time.monotonic() - started:.1f} s): longest UI frame "
-              f"{max(times):.0f} ms, {describe(times)}")
+              f"{max(times):.0f} ms; drawn frames {describe(drawn or times)} ({load()})")
 
         more = 1000 - app.store.photos.count()
-        if more > 0:
-            record_day(app.store, inspections=more // 10 + 1, photos_per_inspection=10, adhoc_findings=0,
-                       seed=6, photo_size=(1600, 1200))
+        if more > 0:  # smaller camera frames here: the figure is about the store, not the pixels
+            record_day(app.store, inspections=-(-more // 10), photos_per_inspection=10, adhoc_findings=0,
+                       seed=6, photo_size=(800, 600), fail_rate=0)
         app.go("photos")
         h.settle()
         for _ in range(30):

@@ -82,6 +82,9 @@ class Checklist:
         }
         self.items: dict[str, Record] = {i.id: i for items in self.items_by_section.values() for i in items}
         self._section_of = {i.id: s for s in self.sections for i in self.items_by_section[s.id]}
+        # item id -> result, kept as answers are written so the score after a tap costs no reads;
+        # filled (and refreshed) by `states()`, which every screen calls when it opens.
+        self._results: dict[str, str] | None = None
 
     # -- opening --------------------------------------------------------------------------------
     @classmethod
@@ -144,7 +147,10 @@ class Checklist:
                     if not link.on_server:
                         self.store.records.delete("photo_link", link.id)
                 self.store.records.delete("finding", finding.id)
-            return self.state(item.id)
+            state = self.state(item.id)
+        if self._results is not None:
+            self._results[item.id] = result
+        return state
 
     def set_note(self, item_id: str, note: str) -> ItemState:
         item = self._item(item_id)
@@ -201,11 +207,24 @@ class Checklist:
         find = self.store.records.find
         answers = {a["item_id"]: a for a in find("answer", inspection_id=self.inspection_id)}
         findings = {f.get("item_id"): f for f in find("finding", inspection_id=self.inspection_id)}
+        linked = self._links_by_owner(
+            [a.id for a in answers.values()], [f.id for f in findings.values() if f is not None])
         out = []
         for section in self.sections:
             for item in self.items_by_section[section.id]:
                 answer, finding = answers.get(item.id), findings.get(item.id)
-                out.append(ItemState(item, section, answer, finding, self._photo_count(answer, finding)))
+                links = (linked.get(answer.id, set()) | (linked.get(finding.id, set()) if finding else set())
+                         if answer is not None else set())
+                out.append(ItemState(item, section, answer, finding, len(links)))
+        self._results = {s.item.id: s.result for s in out if s.result in RESULTS}
+        return out
+
+    def _links_by_owner(self, answer_ids: list[str], finding_ids: list[str]) -> dict[str, set[str]]:
+        """Photo link ids per answer / finding id, in two queries for the whole checklist."""
+        out: dict[str, set[str]] = {}
+        for key, ids in (("answer_id", answer_ids), ("finding_id", finding_ids)):
+            for link in self.store.records.find_in("photo_link", key, ids):
+                out.setdefault(str(link.get(key)), set()).add(link.id)
         return out
 
     def _photo_count(self, answer: Record | None, finding: Record | None) -> int:
@@ -227,8 +246,10 @@ class Checklist:
 
     def score(self) -> tuple[Decimal, Decimal]:
         """(score out of 100, applicable points) over the items answered so far."""
+        if self._results is None:
+            self.states()
         return compute_score(
-            (int(s.item.get("points") or 0), s.result) for s in self.states() if s.result in RESULTS
+            (int(self.items[item_id].get("points") or 0), result) for item_id, result in self._results.items()
         )
 
     def findings(self) -> list[Record]:

@@ -97,6 +97,20 @@ class RecordRepository:
             sql.append(f"ORDER BY json_extract(data, '$.{order_by}')")
         return [Record.from_row(r) for r in self.store.conn.execute(" ".join(sql), params)]
 
+    def find_in(self, kind: str, key: str, values: list[str]) -> list[Record]:
+        """Records of `kind` whose indexed `key` is one of `values` (chunked under SQLite's limit)."""
+        if key not in INDEXED_KEYS:
+            raise ValueError(f"{key} is not an indexed key")
+        out: list[Record] = []
+        values = [str(v) for v in values]
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            out += [Record.from_row(r) for r in self.store.conn.execute(
+                f"SELECT * FROM record WHERE kind = ? AND json_extract(data, '$.{key}') IN ({marks})",
+                [kind, *chunk])]
+        return out
+
     def all(self, kind: str) -> list[Record]:
         return [Record.from_row(r) for r in self.store.conn.execute(
             "SELECT * FROM record WHERE kind = ? ORDER BY rowid", (kind,))]

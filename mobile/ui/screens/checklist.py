@@ -73,7 +73,11 @@ class ChecklistScreen(XunchaScreen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.checklist: Checklist | None = None
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] = {}  # item id -> row position
+        self._headers: dict[str, int] = {}  # section id -> its header's row position
+        self._section_of: dict[str, str] = {}
+        self._done: set[str] = set()  # items answered with nothing missing
+        self._totals: dict[str, int] = {}
 
     def show(self, inspection_id: str = "", **params: Any) -> None:
         if inspection_id and inspection_id != self.inspection_id:
@@ -99,47 +103,53 @@ class ChecklistScreen(XunchaScreen):
     def _drawn(self, result) -> None:
         estate_name, states, score = result
         self.estate_name = estate_name
-        data, index, last_section = [], {}, None
+        data, index, headers, last_section = [], {}, {}, None
         for state in states:
             if state.section.id != last_section:
                 last_section = state.section.id
+                headers[last_section] = len(data)
                 data.append({"viewclass": "SectionHeader", "title": state.section.get("title") or "",
                              "progress": "", "row_size": (None, dp(HEADER_HEIGHT)),
                              "section_id": state.section.id})
             index[state.item.id] = len(data)
             data.append(item_data(state))
-        self._index = index
+        self._index, self._headers = index, headers
+        self._section_of = {state.item.id: state.section.id for state in states}
+        self._done = {state.item.id for state in states if state.complete}
+        self._totals = {}
+        for state in states:
+            self._totals[state.section.id] = self._totals.get(state.section.id, 0) + 1
+        for section_id, position in headers.items():
+            data[position]["progress"] = self._section_progress(section_id)
         self.ids.item_list.data = data
-        self._summarise(score)
+        self.sections = [{"section_id": sid, "title": data[pos]["title"],
+                          "progress": self._section_progress(sid),
+                          "complete": self._section_done(sid) == self._totals[sid]}
+                         for sid, pos in headers.items()]
+        self._show_score(score)
 
-    def _summarise(self, score) -> None:
-        data = self.ids.item_list.data
-        per_section: dict[str, list[int]] = {}
-        order: list[tuple[str, str]] = []
-        section = None
-        answered = total = 0
-        for row in data:
-            if row["viewclass"] == "SectionHeader":
-                section = row["section_id"]
-                per_section[section] = [0, 0]
-                order.append((section, row["title"]))
-                continue
-            per_section[section][1] += 1
-            total += 1
-            if row["result"] and not row["needs_photo"]:
-                per_section[section][0] += 1
-                answered += 1
-        for row in data:
-            if row["viewclass"] == "SectionHeader":
-                done, count = per_section[row["section_id"]]
-                row["progress"] = f"{done}/{count}"
-        self.sections = [{"section_id": sid, "title": title,
-                          "progress": f"{per_section[sid][0]}/{per_section[sid][1]}",
-                          "complete": per_section[sid][0] == per_section[sid][1]} for sid, title in order]
+    def _section_done(self, section_id: str) -> int:
+        return sum(1 for item_id in self._done if self._section_of[item_id] == section_id)
+
+    def _section_progress(self, section_id: str) -> str:
+        return f"{self._section_done(section_id)}/{self._totals[section_id]}"
+
+    def _show_score(self, score) -> None:
         value, applicable = score
+        answered, total = len(self._done), len(self._index)
         self.score_text = tr("已完成 {a}/{t} · 当前得分 {s}", a=answered, t=total, s=f"{value:.1f}") \
             if applicable else tr("已完成 {a}/{t}", a=answered, t=total)
-        self.ids.item_list.refresh_from_data()
+
+    @staticmethod
+    def _patch(view_list, position: int, fields: dict[str, Any]) -> None:
+        """Change one row's data and, if it is on screen, its widget: no relayout of the list
+        (rows keep their size), so a tap redraws one row instead of every visible one."""
+        view_list.data[position].update(fields)
+        widget = view_list.view_adapter.get_visible_view(position)
+        if widget is not None:
+            for key, value in fields.items():
+                if key not in ("viewclass", "row_size"):
+                    setattr(widget, key, value)
 
     # -- taps ---------------------------------------------------------------------------------
     def answer(self, item_id: str, result: str) -> None:
@@ -155,13 +165,26 @@ class ChecklistScreen(XunchaScreen):
 
     def _item_changed(self, result) -> None:
         state, score = result
-        position = self._index.get(state.item.id)
+        item_id = state.item.id
+        position = self._index.get(item_id)
         if position is None:
             return
-        self.ids.item_list.data[position] = item_data(state)
+        self._patch(self.ids.item_list, position, item_data(state))
+        was_done = item_id in self._done
+        if state.complete:
+            self._done.add(item_id)
+        else:
+            self._done.discard(item_id)
+        if was_done != state.complete:
+            section_id = self._section_of[item_id]
+            progress = self._section_progress(section_id)
+            self._patch(self.ids.item_list, self._headers[section_id], {"progress": progress})
+            order = list(self._headers).index(section_id)
+            self._patch(self.ids.section_list, order, {
+                "progress": progress, "complete": self._section_done(section_id) == self._totals[section_id]})
         if state.needs_photo:
             self.app.toast(tr("不合格项需要照片：请点“拍照”"))
-        self._summarise(score)
+        self._show_score(score)
         self.app.refresh_status()
 
     def take_photo(self, item_id: str) -> None:
