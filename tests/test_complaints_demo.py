@@ -35,3 +35,12 @@ def test_every_complaint_visit_has_its_complaint_and_figures(city):  # noqa: F81
     in_month = [c for c in complaints if month.start_naive_utc <= c.received_at < month.end_naive_utc]
     assert sum(r.received for r in rows) == len(in_month)
     assert sum(r.resolved for r in rows) == sum(c.status == ComplaintStatus.CLOSED for c in in_month)
+
+
+def test_the_demo_city_has_a_draft_plan_that_verifies(city):  # noqa: F811
+    from server.domain.models import InspectionPlan, PlanStatus
+    from server.domain.random_plans import verify_plan
+
+    [plan] = db.session.scalars(sa.select(InspectionPlan)).all()
+    assert plan.status == PlanStatus.DRAFT and plan.seed == "lanjiang-demo" and len(plan.entries) == 8
+    assert verify_plan(plan).matches

@@ -165,3 +165,12 @@ def test_a_star_band_keeps_only_the_estates_rated_within_it(world, make):
     high = PoolFilters(star_period=Period.parse("2026-10"), min_stars=4, max_stars=5)
     plan = draw_new_plan(world["supervisor"], "高星级小区", 1, date(2026, 11, 25), high, seed="stars")
     assert plan.estate_pool == [str(good.id)]
+
+
+def test_an_estate_no_pair_may_visit_leaves_the_pool_instead_of_failing_the_draw(make):
+    world = make.plans_world(estates=3, inspectors=2)
+    boss, (a, _b) = world["supervisor"], world["inspectors"]
+    record_recusal(boss, a, "亲属任职", estate=world["estates"][0])
+    plan = draw_new_plan(boss, "两人检查组", 2, date(2026, 11, 25), PoolFilters(), seed="p")
+    assert str(world["estates"][0].id) not in plan.estate_pool and len(plan.estate_pool) == 2
+    assert plan.filters["unpaired"] == [str(world["estates"][0].id)] and verify_plan(plan).matches

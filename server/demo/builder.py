@@ -80,6 +80,7 @@ from server.domain.models import (
 )
 from server.domain.photos import PhotoLimits, inspect_image
 from server.domain.progress import ProgressFn
+from server.domain.random_plans.demo import add_demo_plan
 from server.domain.rectification.reminders import (
     AWAITING_FIX,
     PlannedReminder,
@@ -415,6 +416,7 @@ class _Builder:
         self._audit()
         self.counts["complaint"] = add_demo_complaints(  # 投诉 behind the complaint visits
             self.session, self.office_id, self.rng("complaints"), self.today, names.person_name)
+        self.counts["inspection_plan"] = add_demo_plan(self.session, self.office_id, self.today)  # 双随机
         return DemoReport(self.office_id, names.OFFICE_NAME, dict(self.counts), self.logins,
                           self.counts["photo_link"], self.today)
 

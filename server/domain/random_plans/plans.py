@@ -63,8 +63,10 @@ def _scoped_filters(actor: User, filters: PoolFilters) -> PoolFilters:
 
 
 def draw_new_plan(actor: User, title: str, estate_count: int, planned_for: date, filters: PoolFilters,
-                  seed: str | None = None, template_id: uuid.UUID | None = None) -> InspectionPlan:
-    """Record the pools and exclusions as they are now, draw from the seed, keep it as a draft."""
+                  seed: str | None = None, template_id: uuid.UUID | None = None,
+                  audit: bool = True) -> InspectionPlan:
+    """Record the pools and exclusions as they are now, draw from the seed, keep it as a draft.
+    (`audit=False` only for the demo city, whose rows must be the same on every build.)"""
     _require_planner(actor)
     title = (title or "").strip()
     if not title or len(title) > TITLE_MAX:
@@ -77,10 +79,18 @@ def draw_new_plan(actor: User, title: str, estate_count: int, planned_for: date,
     estates = estate_pool(actor.office_id, filters)
     inspectors = inspector_pool(actor.office_id)
     exclusions = exclusions_for(actor.office_id, estates, inspectors)
+    # An estate no two eligible inspectors may visit cannot be drawn; it leaves the pool (and is
+    # named on the plan page) instead of failing the whole draw.
+    unpaired = [e for e in estates if len(inspectors) - len(exclusions.get(str(e.id), {})) < 2]
+    if unpaired:
+        estates = [e for e in estates if e not in unpaired]
+        for estate in unpaired:
+            exclusions.pop(str(estate.id), None)
+    record = {**filters.as_record(), "unpaired": [str(e.id) for e in unpaired]}
     plan = InspectionPlan(
         office_id=actor.office_id, title=title, seed=seed, algorithm=ALGORITHM, estate_count=estate_count,
         planned_for=planned_for, template_id=template.id if template else None,
-        filters=filters.as_record(), estate_pool=[str(e.id) for e in estates],
+        filters=record, estate_pool=[str(e.id) for e in estates],
         inspector_pool=[str(u.id) for u in inspectors], exclusions=exclusions, created_by_id=actor.id)
     try:
         drawn = redraw(plan)
@@ -89,8 +99,9 @@ def draw_new_plan(actor: User, title: str, estate_count: int, planned_for: date,
     plan.entries = [PlanEntry(position=n, estate_id=uuid.UUID(e.estate_id),
                               inspector_ids=list(e.inspector_ids)) for n, e in enumerate(drawn, start=1)]
     db.session.add(plan)
-    record_audit(actor, "draw_plan", plan, {"seed": seed, "estate_count": estate_count,
-                                            "pool": len(estates), "inspectors": len(inspectors)})
+    if audit:
+        record_audit(actor, "draw_plan", plan, {"seed": seed, "estate_count": estate_count,
+                                                "pool": len(estates), "inspectors": len(inspectors)})
     db.session.flush()
     return plan
 
