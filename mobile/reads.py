@@ -78,6 +78,10 @@ class InspectionRow:
     started_text: str
     answered: int
     total: int
+    kind: str = "routine"  # routine / special / random (双随机) / complaint (投诉核查) / revisit
+    status: str = "in_progress"  # planned ones were assigned on the server and not begun yet
+    planned_for: str | None = None
+    planned_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -252,8 +256,14 @@ def today(store: Store, now: datetime | str | None = None) -> TodayView:
         unfinished.append(InspectionRow(
             id=inspection.id, estate_id=inspection["estate_id"],
             estate_name=names.get(inspection["estate_id"], ""), started_at=inspection.get("started_at"),
-            started_text=local_text(inspection.get("started_at"), now=now), answered=answered, total=total))
+            started_text=local_text(inspection.get("started_at"), now=now), answered=answered, total=total,
+            kind=inspection.get("kind") or "routine", status=inspection.get("status") or "in_progress",
+            planned_for=inspection.get("planned_for"),
+            planned_text=local_text(inspection.get("planned_for"), now=now)))
+    # Begun ones first (latest first), then the planned ones by the day they are planned for.
     unfinished.sort(key=lambda r: r.started_at or "", reverse=True)
+    unfinished.sort(key=lambda r: (r.status == "planned",
+                                   (r.planned_for or "") if r.status == "planned" else ""))
 
     estates = [EstateFindings(estate_id, names.get(estate_id, ""), counts[0], counts[1])
                for estate_id, counts in per_estate.items()]

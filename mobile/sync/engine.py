@@ -299,12 +299,16 @@ def wipe(store: Store) -> None:
     (store.home / BOOTSTRAP_SPOOL).unlink(missing_ok=True)
 
 
+REVOKED = "此平板已被停用，本机数据已清除，请重新配对 (tablet revoked; its data was wiped: pair again)"
+
+
 def failure_message(exc: BaseException) -> str:
-    """The one line (Chinese first) a person sees for why a sync did not finish."""
+    """The one line (Chinese first) a person sees for why a request to the server did not work:
+    the sync's status, and the app's toasts through `mobile.explain`, which adds the local errors."""
     if isinstance(exc, Offline):
-        return "离线：无法连接服务器，请检查网络 (offline: cannot reach the server)"
+        return "离线：连不上服务器，请检查网络和服务器地址 (offline: cannot reach the server)"
     if isinstance(exc, DeviceRevoked):
-        return "此平板已被停用，本机数据已清除，请重新配对 (this tablet was revoked; its data was wiped)"
+        return REVOKED
     if isinstance(exc, PleaseUpdate | SyncBlocked):
         return "应用版本过旧，请更新后再同步，数据都在本机 (please update the app; your data is kept)"
     if isinstance(exc, Unauthorized):

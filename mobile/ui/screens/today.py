@@ -13,6 +13,13 @@ from mobile.ui.i18n import tr
 from mobile.ui.screens import XunchaScreen
 
 
+def kind_name(kind: str) -> str:
+    """The kind of an inspection as the inspector calls it (双随机 and 投诉核查 come from the office)."""
+    names = {"routine": tr("日常检查"), "special": tr("专项检查"), "random": tr("双随机抽查"),
+             "complaint": tr("投诉核查"), "revisit": tr("回头看")}
+    return names.get(kind, kind)
+
+
 class RevisitRow(ButtonBehavior, BoxLayout):
     revisit_id = StringProperty("")
     title = StringProperty("")
@@ -63,15 +70,21 @@ class TodayScreen(XunchaScreen):
                      "detail": " · ".join(p for p in (r.category, r.location, r.description) if p)}
                     for r in view.revisits]
         self._fill(self.ids.revisits, RevisitRow, revisits, self.open_revisit, tr("今天没有回头看任务"))
-        resume = [{"inspection_id": i.id, "title": i.estate_name or tr("未知小区"),
-                   "detail": tr("开始于 {t} · 已检查 {a}/{n} 项", t=i.started_text, a=i.answered, n=i.total)}
-                  for i in view.unfinished]
+        resume = [{"inspection_id": i.id, "title": f"{i.estate_name or tr('未知小区')} · {kind_name(i.kind)}",
+                   "detail": self._inspection_detail(i)} for i in view.unfinished]
         self._fill(self.ids.unfinished, ResumeRow, resume, self.resume, tr("没有未完成的检查"))
         findings = [{"title": e.estate_name, "detail": tr("{n} 项未销号", n=e.open)
                      + (" · " + tr("{n} 项已逾期", n=e.overdue) if e.overdue else ""),
                      "estate_id": e.estate_id}
                     for e in view.open_findings]
         self._fill(self.ids.open_findings, FindingsRow, findings, self.findings_of, tr("没有未销号的问题"))
+
+    @staticmethod
+    def _inspection_detail(row) -> str:
+        if row.status == "planned":
+            when = tr("计划于 {t}", t=row.planned_text) if row.planned_text else tr("已分配给您")
+            return f"{when} · " + tr("尚未开始，共 {n} 项", n=row.total)
+        return tr("开始于 {t} · 已检查 {a}/{n} 项", t=row.started_text, a=row.answered, n=row.total)
 
     def _fill(self, box, row_class, rows: list[dict], on_tap, empty: str) -> None:
         from kivy.factory import Factory
