@@ -413,3 +413,75 @@ def publish_rules(the_office: Office, rules: dict | None = None, effective_from:
     actor = actor or user(the_office, Role.ADMIN)
     assessment_rules.save_draft(db.session, the_office.id, rules or assessment_rules.template_rules())
     return assessment_rules.publish_draft(db.session, the_office.id, effective_from, actor)
+
+
+def _cst(day: int, hour: int = 10, month: int = 10) -> datetime:
+    """A moment of October 2026 given in China time, stored as naive UTC."""
+    return datetime(2026, month, day, hour) - timedelta(hours=8)
+
+
+def assessment_world() -> dict:
+    """October 2026 in one office, with known scores under the template rules (docs/assessment.md):
+    E1 97.00, E3 95.00, E2 78.50, E5 75.00, E6 60.00 (E4 has no inspection in October);
+    companies C1 87.75 / credit 95.30, C2 85.00 / 82.20, C3 none / 93.80. Inspectors, company
+    contacts and the complainant carry names and phones a public page must never show."""
+    from server.domain.models import CreditRecord, Escalation, EscalationKind, InspectionStatus
+
+    the_office = office(name="考核测试市住建局")
+    tree = region_tree(the_office)
+    c1, c2, c3 = (company(the_office, name=name, contact_person=person, phone=phone)
+                  for name, person, phone in (("红旗物业服务有限公司", "孙经理", "13700000001"),
+                                              ("蓝天物业服务有限公司", "周经理", "13700000002"),
+                                              ("黄河物业服务有限公司", "吴经理", "13700000003")))
+    place = {key: estate(tree["community"], owner, name=name) for key, owner, name in (
+        ("E1", c1, "金色华府"), ("E2", c1, "梧桐新村"), ("E3", c2, "翠湖雅苑"), ("E4", c3, "枫林湾"),
+        ("E5", c2, "书香名邸"), ("E6", None, "老街小区"))}
+    inspectors = [user(the_office, Role.INSPECTOR, region_id=tree["district"].id, display_name=name,
+                       phone=phone)
+                  for name, phone in (("钱检查", "13912340001"), ("郑督查", "13912340002"))]
+    finished = InspectionStatus.FINISHED
+
+    def visit(key: str, score: int, day: int, **kw) -> Inspection:
+        return inspection(place[key], inspectors=inspectors, status=kw.pop("status", finished),
+                          score=score, max_score=50, finished_at=kw.pop("finished_at", None) or _cst(day), **kw)
+
+    visit("E1", 48, 8), visit("E1", 49, 22)
+    visit("E2", 45, 10)
+    visit("E3", 50, 5)
+    visit("E5", 40, 3)
+    visit("E5", 0, 12, kind=InspectionKind.COMPLAINT)  # not a kind the rules count
+    visit("E5", 5, 14, status=InspectionStatus.CANCELLED)  # cancelled visits do not count
+    visit("E5", 10, 1, finished_at=datetime(2026, 9, 30, 15))  # 23:00 on 30 September, China time
+    visit("E6", 30, 18)
+    visit("E4", 50, 1, finished_at=_cst(20, month=11))  # November: another period
+
+    def problem(key: str, severity: Severity, found: datetime, due: datetime, closed: datetime | None = None,
+                category: str = "楼道堆放杂物") -> Finding:
+        status = FindingStatus.CLOSED if closed else FindingStatus.NOTIFIED
+        return finding(place[key], severity=severity, found_at=found, due_at=due, closed_at=closed,
+                       status=status, category=category, reported_by_id=inspectors[0].id)
+
+    problem("E2", Severity.MINOR, _cst(10), _cst(31, 23), _cst(15), category="收支未公示")
+    severe_e2 = problem("E2", Severity.SEVERE, _cst(10), datetime(2026, 10, 20), category="消防通道占用")
+    problem("E3", Severity.SEVERE, _cst(5), _cst(10, month=11), category="飞线充电")
+    problem("E5", Severity.MAJOR, _cst(3), datetime(2026, 10, 8), datetime(2026, 10, 12),
+            category="电梯维保不及时")
+    problem("E4", Severity.MAJOR, _cst(1, month=9), _cst(10, month=9))  # overdue all October: 31 days
+    db.session.add_all([
+        Escalation(finding_id=severe_e2.id, company_id=c1.id, kind=EscalationKind.URGE, decided_at=_cst(25)),
+        Escalation(finding_id=severe_e2.id, company_id=c1.id, kind=EscalationKind.INTERVIEW,
+                   decided_at=_cst(3, month=11)),
+        CreditRecord(office_id=the_office.id, company_id=c1.id, kind="commendation",
+                     occurred_on=date(2026, 10, 15), title="垃圾分类示范小区"),
+        CreditRecord(office_id=the_office.id, company_id=c2.id, kind="penalty",
+                     occurred_on=date(2026, 10, 20), title="拒不整改通报批评"),
+        CreditRecord(office_id=the_office.id, company_id=c2.id, kind="penalty",
+                     occurred_on=date(2026, 11, 2), title="十一月的处罚"),
+        CreditRecord(office_id=the_office.id, company_id=c2.id, kind="penalty",
+                     occurred_on=date(2026, 10, 21), title="已撤销的处罚", deleted_at=utcnow()),
+    ])
+    db.session.flush()
+    return {"office": the_office, "tree": tree, "companies": {"C1": c1, "C2": c2, "C3": c3},
+            "estates": place, "inspectors": inspectors}
+
+# score-end
