@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
 
 from server.domain.complaints import record_complaint
 from server.domain.models import InspectionPlan, Role
@@ -166,3 +167,21 @@ def test_another_districts_supervisor_does_not_see_the_plan(client, city):
     login(client, city["far"])
     assert plan_id not in client.get("/plans").get_data(as_text=True)
     assert client.get(f"/plans/{plan_id}").status_code == 404
+
+
+def test_a_recusal_is_recorded_from_its_page_and_a_bad_one_is_refused(client, city):
+    from server.domain.models import Estate, Recusal, User
+
+    login(client, city["supervisor"])
+    token = token_from(client, "/plans/recusals")
+    inspector = db.session.scalar(sa.select(User).where(User.username == city["inspector"]))
+    estate = db.session.scalars(sa.select(Estate).order_by(Estate.name)).first()
+    form = {"csrf_token": token, "inspector_id": str(inspector.id), "estate_id": str(estate.id)}
+    client.post("/plans/recusals", data={**form, "reason": ""})
+    assert "请填写回避原因" in client.get("/plans/recusals").get_data(as_text=True)
+    client.post("/plans/recusals", data={**form, "inspector_id": "nobody", "reason": "x"})
+    assert "请选择检查人员" in client.get("/plans/recusals").get_data(as_text=True)
+    client.post("/plans/recusals", data={**form, "reason": "配偶在该小区物业任职"})
+    page = client.get("/plans/recusals").get_data(as_text=True)
+    assert "已登记回避" in page and "配偶在该小区物业任职" in page and estate.name in page
+    assert db.session.scalar(sa.select(sa.func.count(Recusal.id))) == 1
