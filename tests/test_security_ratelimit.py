@@ -160,3 +160,24 @@ def test_behind_one_proxy_each_client_address_has_its_own_count(app, people):
         assert from_address("198.51.100.1, 203.0.113.7", 10) == 429
     finally:
         dispose(proxied)
+
+
+def test_pairing_by_password_follows_the_login_rule_lockout_and_first_password(app, client):
+    # One rule for every password check (attempt_login): wrong tablet guesses lock the account for
+    # the dashboard too, a locked account cannot pair even with the right password, and a new
+    # account must change its first password before it gets a tablet token.
+    app.config.update(LOGIN_LOCKOUT_ATTEMPTS=3, PASSWORD_RATE_LIMIT_PER_ACCOUNT="100 per minute")
+    with app.app_context():
+        office = make.office()
+        tree = make.region_tree(office)
+        inspector = make.user(office, Role.INSPECTOR, region_id=tree["district"].id)
+        newcomer = make.user(office, Role.INSPECTOR, region_id=tree["district"].id)
+        newcomer.must_change_password = True
+        db.session.commit()
+        inspector_name, newcomer_name = inspector.username, newcomer.username
+    assert [pair(client, inspector_name, "x").status_code for _ in range(3)] == [401] * 3
+    locked = pair(client, inspector_name, PASSWORD)
+    assert locked.status_code == 401 and "锁定" in locked.get_json()["error"]["message"]
+    assert "锁定" in web_login(client, inspector_name, PASSWORD).get_data(as_text=True)
+    first = pair(client, newcomer_name, PASSWORD)
+    assert first.status_code == 401 and "修改初始密码" in first.get_json()["error"]["message"]

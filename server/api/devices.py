@@ -36,7 +36,7 @@ def pair_device():
             device, token = pair_with_password(data["username"], data["password"],
                                                data["device_name"], version, data["app_version"])
     except PairingError as exc:
-        db.session.rollback()
+        db.session.commit()  # a wrong password's count and a lockout are kept, as on the web
         raise ApiError(401, "pairing_refused", str(exc)) from None
     user = device.user
     reply = PairResponseSchema().dump({

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from server.domain.accounts import password_matches
 from server.domain.audit import record_audit
 from server.domain.models import FIELD_ROLES, Device, PairingCode, Region, Role, User
 from server.domain.models.base import utcnow
 from server.domain.rectification.access import region_prefix
+from server.domain.registry.login import LoginRefused, attempt_login
 from server.extensions import db
 
 PAIRING_CODE_TTL = timedelta(minutes=15)
@@ -57,13 +57,20 @@ def pair_with_password(
 ) -> tuple[Device, str]:
     """Pair a tablet by the user's login; returns the device and its token (shown once).
 
-    Every refusal is the same, and as slow: an unknown user, a wrong password, a disabled
-    account and an account that holds no tablet (a company's) all answer "wrong username or
-    password", so the pairing endpoint tells a stranger nothing about an account.
+    The password is checked by the dashboard's own login rule (attempt_login), so a wrong
+    guess here counts towards the same lockout and a locked account stays locked. An account
+    that holds no tablet (a company's) answers exactly like a wrong password; an account that
+    must first change its password is sent to the dashboard to do so.
     """
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
-    if not password_matches(user, password) or not user.active or user.role not in TABLET_ROLES:
+    try:
+        user = attempt_login(username, password, now=utcnow())
+    except LoginRefused as exc:
+        raise PairingError(str(exc)) from None
+    if user.role not in TABLET_ROLES:
         raise PairingError(WRONG_LOGIN)
+    if user.must_change_password:
+        raise PairingError("请先登录网页修改初始密码，再配对平板 "
+                           "(change your password on the dashboard first, then pair the tablet)")
     return _new_device(user, name, schema_version, app_version)
 
 
