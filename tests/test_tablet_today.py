@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
-from server.domain.models import ChecklistTemplate, Estate, InspectionKind, InspectionStatus, Office, User
+from server.domain.models import (
+    Channel,
+    ChecklistTemplate,
+    Estate,
+    InspectionKind,
+    InspectionStatus,
+    Office,
+    Reminder,
+    ReminderKind,
+    User,
+)
 from server.domain.models.base import utcnow
 from server.extensions import db
 from tests import factories, mobile_helpers
@@ -83,3 +93,70 @@ def test_the_status_bar_shows_photo_bytes_growing_to_the_total(ui_server, seed, 
     h.frames(2)
     h.app.syncing = False
     assert bar.ids.status_text.text == f"{tr('接收')} 3/12" and bar.ids.sync_progress.value == 0.25
+
+
+def test_after_a_sync_today_shows_the_inspectors_reminders_and_a_tap_marks_one_read(ui_server, seed, tablet):
+    h = tablet
+    with ui_server.app.app_context():
+        estate = db.session.get(Estate, UUID(seed.estate_ids[0]))
+        finding = factories.finding(estate)
+        office = db.session.get(Office, UUID(seed.office_id))
+        colleague = factories.user(office)
+        sent = utcnow() - timedelta(hours=2)
+
+        def remind(who, kind, subject, *, delivered=True):
+            row = Reminder(finding_id=finding.id, recipient_id=who, channel=Channel.INBOX, kind=kind,
+                           scheduled_at=sent, sent_at=sent if delivered else None, subject=subject,
+                           body="请于今日完成复查\n第二行")
+            db.session.add(row)
+            return row
+
+        mine = remind(UUID(seed.user_id), ReminderKind.REVISIT_OVERDUE, "阳光花园 楼道堆物 回头看已逾期")
+        remind(UUID(seed.user_id), ReminderKind.NOTICE_ISSUED, "整改通知书已发出")
+        remind(UUID(seed.user_id), ReminderKind.REVISIT_DUE, "还没发出的提醒", delivered=False)
+        remind(colleague.id, ReminderKind.REVISIT_DUE, "别人的提醒")
+        db.session.commit()
+        mine_id = str(mine.id)
+
+    pair(h, ui_server.url, seed.username)
+    wait_synced(h)
+    h.app.go("today")
+    h.settle()
+    today = h.screen("today")
+    rows = {w.reminder_id: w for w in today.ids.reminders.children if hasattr(w, "reminder_id")}
+    assert len(rows) == 2 and today.unread == 2, "only the inspector's delivered reminders"
+    assert rows[mine_id].title == f"{tr('回头看已逾期')} · 阳光花园 楼道堆物 回头看已逾期"
+    assert "请于今日完成复查" in rows[mine_id].detail and "第二行" not in rows[mine_id].detail
+
+    h.tap(rows[mine_id])
+    h.settle()
+    h.app.go("today")
+    h.settle()
+    assert today.unread == 1
+    h.tap(h.app.root.ids.status_bar.ids.sync_button)
+    h.settle()
+    h.tap(h.screen("sync").ids.sync_now)
+    wait_synced(h)
+    with ui_server.app.app_context():
+        assert db.session.get(Reminder, UUID(mine_id)).read_at is not None
+    assert today.unread == 1
+
+
+def test_the_inbox_api_refuses_bad_ids_with_a_json_message(ui_server, seed, tmp_path):
+    from mobile.store import Store
+    from mobile.sync.transport import RequestRefused
+    from tests.mobile_helpers import LiveServer, new_tablet
+
+    store: Store = new_tablet(tmp_path / "t", LiveServer(ui_server.url, ui_server.app), seed)
+    from mobile.device import http_transport
+
+    transport = http_transport(store)
+    assert transport.inbox() == {"unread": 0, "reminders": []}
+    for body in ({"ids": ["not-a-uuid"]}, {"ids": "x"}, {}):
+        try:
+            transport._json(transport._request("POST", "/api/v1/inbox/read", json_body=body))
+        except RequestRefused as exc:
+            assert exc.status == 400 and exc.code == "bad_request" and "ids" in exc.message
+        else:
+            raise AssertionError(f"{body} was accepted")
+    assert transport.mark_read([str(UUID(int=1))]) == 0

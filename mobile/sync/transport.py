@@ -180,6 +180,13 @@ class HttpTransport:
         """The server's health answer ({status, change_seq}); cheap, and the first request of a sync."""
         return self._json(self._request("GET", "/api/v1/health"))
 
+    def inbox(self) -> dict[str, Any]:
+        """The user's reminders ({unread, reminders: [...]}, newest first) from /api/v1/inbox."""
+        return self._json(self._request("GET", "/api/v1/inbox"))
+
+    def mark_read(self, ids: list[str]) -> int:
+        return int(self._json(self._request("POST", "/api/v1/inbox/read", json_body={"ids": ids}))["marked"])
+
     def pull(self, cursor: int, limit: int) -> dict[str, Any]:
         return self._json(self._request("GET", "/api/v1/sync/pull",
                                         params={"cursor": cursor, "limit": limit}))

@@ -26,6 +26,7 @@ from mobile import APP_VERSION
 from mobile.connectivity import probe
 from mobile.device import http_transport
 from mobile.explain import REVOKED, explain
+from mobile.inbox import fetch_inbox
 from mobile.photoqueue import PhotoQueue, Ticket
 from mobile.reads import status_summary, today
 from mobile.store import Store
@@ -191,10 +192,16 @@ class XunchaApp(App):
         self.sync_state = "syncing"
         self.sync_fraction = 0
         self.status_text = tr("正在同步…")
-        engine = SyncEngine(self.store, http_transport(self.store, timeout=(3.0, 30.0)),
-                            on_progress=self._progress_from_sync,
+        store, transport = self.store, http_transport(self.store, timeout=(3.0, 30.0))
+        engine = SyncEngine(store, transport, on_progress=self._progress_from_sync,
                             retry=RetryPolicy(attempts=3, base=0.5, cap=4.0))
-        self.worker.run(engine.run, self._sync_done, self._sync_failed, lane="net")
+
+        def sync_and_inbox():
+            report = engine.run()
+            fetch_inbox(store, transport)  # the reminders Today shows; kept for offline
+            return report
+
+        self.worker.run(sync_and_inbox, self._sync_done, self._sync_failed, lane="net")
         return True
 
     def _progress_from_sync(self, progress: Progress) -> None:

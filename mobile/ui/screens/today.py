@@ -8,6 +8,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import ButtonBehavior
 
 from mobile.checklist import Checklist
+from mobile.inbox import mark_read_here, reminders
 from mobile.reads import current_template, search_estates, today
 from mobile.ui.i18n import tr
 from mobile.ui.screens import XunchaScreen
@@ -26,6 +27,14 @@ class RevisitRow(ButtonBehavior, BoxLayout):
     detail = StringProperty("")
     due = StringProperty("")
     due_state = StringProperty("upcoming")
+    unread = BooleanProperty(False)
+
+
+class ReminderRow(ButtonBehavior, BoxLayout):
+    reminder_id = StringProperty("")
+    revisit_id = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
     unread = BooleanProperty(False)
 
 
@@ -50,6 +59,7 @@ class EstateRow(BoxLayout):
 
 class TodayScreen(XunchaScreen):
     who = StringProperty("")
+    unread = NumericProperty(0)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -61,10 +71,17 @@ class TodayScreen(XunchaScreen):
             return
         self.who = f"{store.get_meta('display_name') or store.get_meta('username') or ''}" \
                    f" · {store.get_meta('office_name') or ''}"
-        self.app.run_in("store", lambda: today(store), self._drawn)
+        self.app.run_in("store", lambda: (today(store), reminders(store)), self._drawn)
         self.search()
 
-    def _drawn(self, view) -> None:
+    def _drawn(self, result) -> None:
+        view, (notes, unread) = result
+        self.unread = unread
+        rows = [{"reminder_id": r.id, "revisit_id": r.revisit_id or "", "unread": r.unread,
+                 "title": f"{tr(r.kind_label)} · {r.subject}" if r.subject else tr(r.kind_label),
+                 "detail": " · ".join(p for p in (r.sent_text, (r.body.splitlines() or [""])[0]) if p)}
+                for r in notes[:20]]
+        self._fill(self.ids.reminders, ReminderRow, rows, self.open_reminder, tr("没有提醒（同步后显示）"))
         revisits = [{"revisit_id": r.id, "title": r.estate_name or tr("未知小区"), "due": r.due_text,
                      "due_state": r.due_state, "unread": r.unread,
                      "detail": " · ".join(p for p in (r.category, r.location, r.description) if p)}
@@ -111,6 +128,13 @@ class TodayScreen(XunchaScreen):
         self.app.run_in("store", lambda: search_estates(store, text, limit=50), found)
 
     # -- actions ----------------------------------------------------------------------------
+    def open_reminder(self, row: ReminderRow) -> None:
+        store, reminder_id = self.store, row.reminder_id
+        row.unread = False
+        self.app.run_in("store", lambda: mark_read_here(store, reminder_id), lambda _r: self.redraw())
+        if row.revisit_id and store.records.get("revisit", row.revisit_id) is not None:
+            self.app.go("revisit", revisit_id=row.revisit_id)
+
     def open_revisit(self, row: RevisitRow) -> None:
         self.app.go("revisit", revisit_id=row.revisit_id)
 
