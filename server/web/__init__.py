@@ -26,6 +26,7 @@ def init_web(app: Flask) -> None:
 
 from server.web import (  # noqa: E402,F401
     account,
+    assessment,
     auth,
     bulletins,
     checklists,
@@ -43,6 +44,7 @@ from server.web import (  # noqa: E402,F401
     photos,
     plans,
     problems,
+    public,
     public_plans,
     rectification_admin,
     register,
