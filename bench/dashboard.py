@@ -199,18 +199,27 @@ def main() -> None:
     parser.add_argument("--export-rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--chart", default="/tmp/xuncha-dashboard-bench.svg")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the city a previous run left in the database (no reload)")
     args = parser.parse_args()
     url = os.environ.get("XUNCHA_BENCH_DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         sys.exit("set XUNCHA_BENCH_DATABASE_URL to a PostgreSQL database kept for benchmarks")
-    app = fresh_app(url, CLOCK=lambda: NOW)
+    if args.reuse:
+        from server import create_app
+
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "CLOCK": lambda: NOW})
+    else:
+        app = fresh_app(url, CLOCK=lambda: NOW)
     with app.app_context():
-        started = time.perf_counter()
-        print(f"loading {args.findings:,} findings …", flush=True)
-        seed(args.findings)
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
-        print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
+        if not args.reuse:
+            started = time.perf_counter()
+            print(f"loading {args.findings:,} findings …", flush=True)
+            seed(args.findings)
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+            print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
+        args.findings = db.session.scalar(sa.select(sa.func.count()).select_from(Finding))
         cursor = deep_cursor(args.findings // 2)
     # VACUUM cannot run in a transaction: a fresh autocommit connection sets the visibility map
     # so counts use index-only scans, as on a database that has been running for a while.

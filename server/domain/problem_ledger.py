@@ -280,18 +280,25 @@ def ledger_page(user: User, filters: LedgerFilters, now: datetime, size: int = P
     return LedgerPage(rows, next_cursor, filters, sort)
 
 
-def iter_ledger(user: User, filters: LedgerFilters, now: datetime, chunk: int = 2000) -> Iterator[LedgerRow]:
-    """Every row of the filtered ledger, read a page at a time by keyset (constant memory,
-    no long-running cursor held open)."""
-    filters = replace(filters, after=None)
-    while True:
-        page = ledger_page(user, filters, now, size=chunk)
-        yield from page.rows
-        for row in page.rows:  # handed on: do not let the session grow with the export
-            db.session.expunge(row.finding)
-        if page.next_cursor is None:
-            return
-        filters = replace(filters, after=page.next_cursor)
+def iter_ledger_records(user: User, filters: LedgerFilters, now: datetime,
+                        batch: int = 5000) -> Iterator[sa.Row]:
+    """Every row of the filtered ledger as plain columns, in the page's order,
+    from one streaming query: the joins are done in SQL, rows come through a server-side
+    cursor on PostgreSQL (fetched `batch` at a time) and no ORM object is made per row, so
+    memory stays flat and a hundred thousand rows cost one query, not fifty."""
+    sort = SORTS[filters.sort]
+    where = filter_clauses(user, replace(filters, after=None), now)
+    order = (sort.column.desc(), Finding.id.desc()) if sort.descending else (sort.column, Finding.id)
+    query = (sa.select(Finding.id, Estate.name.label("estate_name"), Company.name.label("company_name"),
+                       Finding.category, Finding.location, Finding.description, Finding.severity,
+                       Finding.status, Finding.found_at, Finding.due_at, Finding.closed_at,
+                       User.display_name.label("reporter"))
+             .join(Estate, Estate.id == Finding.estate_id)
+             .outerjoin(Company, Company.id == Estate.company_id)
+             .outerjoin(User, User.id == Finding.reported_by_id)
+             .where(*where).order_by(*order)
+             .execution_options(yield_per=batch))
+    yield from db.session.execute(query)
 
 
 def count_ledger(user: User, filters: LedgerFilters, now: datetime) -> int:

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from server.domain.dashboard.notice_list import STATUS_WORDS, notice_page, parse_notice_filters
+from server.domain.exports.notice_export import export_notices
 from server.domain.finding_workflow import STATUS_LABELS, TRANSITIONS
 from server.domain.models import (
     FIELD_ROLES,
@@ -28,6 +30,7 @@ from server.domain.models import (
     Role,
     User,
 )
+from server.domain.problem_ledger import LedgerFilterError, ledger_choices
 from server.domain.rectification import (
     company_credit,
     eligible_inspectors,
@@ -50,6 +53,7 @@ from server.domain.rectification.settings import setting
 from server.domain.registry.estates import notice_blocker
 from server.extensions import db
 from server.web import bp
+from server.web.exports import send_xlsx
 from server.web.helpers import CsrfForm, get_or_404, me, now, refuse, roles_required
 
 S = FindingStatus
@@ -168,11 +172,27 @@ def issue(estate_id: str):
 @bp.get("/notices")
 @roles_required(*FIELD)
 def notices():
-    """整改通知书 Notices in my area."""
-    scope = estates_in_scope(me()).with_only_columns(Estate.id)
-    rows = db.session.scalars(sa.select(Notice).where(Notice.estate_id.in_(scope))
-                              .order_by(Notice.issued_at.desc()).limit(200)).all()
-    return render_template("web/notices.html", notices=rows)
+    """整改通知书 Notices in my area: filtered, searched, paged, late ones marked."""
+    try:
+        filters = parse_notice_filters(request.args)
+    except LedgerFilterError as exc:
+        return render_template("web/notices.html", error=str(exc), filters=None, rows=[], cursor=None,
+                               choices=ledger_choices(me()), status_words=STATUS_WORDS), 400
+    rows, cursor = notice_page(me(), filters, now())
+    return render_template("web/notices.html", error=None, filters=filters, rows=rows, cursor=cursor,
+                           choices=ledger_choices(me()), status_words=STATUS_WORDS)
+
+
+@bp.get("/notices/export.xlsx")
+@roles_required(*FIELD)
+def export_notice_list():
+    """导出通知书列表 as XLSX with the page's filters."""
+    try:
+        filters = parse_notice_filters(request.args)
+    except LedgerFilterError as exc:
+        return {"error": str(exc)}, 400
+    return send_xlsx(lambda out: export_notices(out, me(), filters, now()),
+                     f"整改通知书-{local_date(now()).isoformat()}.xlsx")
 
 
 def _visible_notice(notice_id: str) -> Notice:
