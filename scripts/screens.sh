@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 apt_ensure "${RUNTIME_APT_PACKAGES[@]}" xvfb xauth libgl1 libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1
 venv_ensure
+# The app's own Chinese font (a subset of the system's CJK font; see mobile/ui/font_subset.py).
+[ -f mobile/ui/assets/XunchaCJK.ttf ] || .venv/bin/python -m mobile.ui.font_subset >/dev/null
 
 out=${1:-docs/screens/tablet}
 instance=$(mktemp -d)

@@ -15,6 +15,8 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
 fi
 apt_ensure "${TABLET_APT_PACKAGES[@]}"
 venv_ensure
+# The app's own Chinese font (a subset of the system's CJK font; see mobile/ui/font_subset.py).
+[ -f mobile/ui/assets/XunchaCJK.ttf ] || .venv/bin/python -m mobile.ui.font_subset >/dev/null
 
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     say "没有屏幕 (no display): the app runs in Xvfb, unseen; scripts/screens.sh makes pictures of it"
