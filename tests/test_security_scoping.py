@@ -152,6 +152,24 @@ def test_only_office_wide_staff_change_the_work_calendar(app, client, world):
     assert days == {"全市放假"}
 
 
+def test_a_district_supervisor_cannot_move_or_remove_an_office_wide_day(app, client, world):
+    login(client, world.users["chief"])
+    client.post("/calendar", data={"csrf_token": token_from(client, "/calendar"), "day": "2026-10-08",
+                                   "kind": "holiday", "name": "国庆节"})
+    login(client, world.users["sup_a"])
+    token = token_from(client, "/calendar")
+    moved = client.post("/calendar", follow_redirects=True, data={
+        "csrf_token": token, "day": "2026-10-08", "kind": "workday", "name": "区里调休上班"})
+    removed = client.post("/calendar/remove", follow_redirects=True,
+                          data={"csrf_token": token, "day": "2026-10-08"})
+    assert moved.status_code == removed.status_code == 200
+    assert "由负责全单位的督导或管理员维护" in removed.get_data(as_text=True)
+    with app.app_context():
+        days = [(row.day.isoformat(), row.is_workday, row.name)
+                for row in db.session.scalars(sa.select(WorkCalendarDay))]
+    assert days == [("2026-10-08", False, "国庆节")]
+
+
 def test_an_inspector_records_only_their_own_revisit(app, client, world):
     with app.app_context():
         from server.domain.models import Estate, Finding, User

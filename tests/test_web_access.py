@@ -10,6 +10,7 @@ import pytest
 from server.domain.models import Role
 from server.domain.rectification import issue_notice
 from server.extensions import db
+from tests.factories import PASSWORD
 from tests.web_support import csrf_token, login, token_from
 
 MONDAY = datetime(2026, 3, 2, 2, 0)
@@ -228,3 +229,224 @@ def test_other_scopes_see_nothing_of_ours_on_the_dashboard(client, dashboard_cit
                                                     "finding_id": [dashboard_city["findings"]["open"]]})
         assert reply.status_code == 403, role
         client.post("/logout", data={"csrf_token": token})
+
+
+# --- Every route × every role (issue 8) ---------------------------------------------------------
+# One row per route and method of app.url_map, with the status each role gets: anonymous (anon),
+# admin, the district supervisor, the district's inspector, another district's supervisor (far)
+# and a company user. Placeholders without a record of that kind take an id that does not exist,
+# so a role let through gets 404 (or 400 for a bad form) while a role kept out gets 403 first.
+# POSTs carry a valid CSRF token and no other field. "ok" means let through: any status below
+# 500 other than 401/403 and a redirect to the login page. A new route without a row fails
+# test_every_route_has_a_row: add its row here (docs/HELPERS.md says so).
+ROLES = ("anon", "admin", "supervisor", "inspector", "far", "company")
+L = 302  # anonymous: sent to the login page
+NONE = "00000000-0000-4000-8000-000000000000"
+ROUTE_TABLE: dict[str, tuple] = {
+    #                                          anon admin supervisor inspector far company
+    "GET /": (L, 302, 302, 302, 302, 302),
+    "GET /account/password": (L, 200, 200, 200, 200, 200),
+    "GET /admin/users": (L, 200, 403, 403, 403, 403),
+    "GET /admin/users/<user_id>": (L, 200, 403, 403, 403, 403),
+    "GET /admin/users/new": (L, 200, 403, 403, 403, 403),
+    "GET /api/v1/health": (200, 200, 200, 200, 200, 200),
+    "GET /api/v1/inbox": (401, 200, 200, 200, 200, 401),
+    "GET /api/v1/openapi.json": (200, 200, 200, 200, 200, 200),
+    "GET /api/v1/photos/<sha256>": (401, 404, 404, 404, 404, 401),
+    "GET /api/v1/photos/<sha256>/thumb": (401, 404, 404, 404, 404, 401),
+    "GET /api/v1/photos/<sha256>/upload": (401, 200, 200, 200, 200, 401),
+    "GET /api/v1/sync/bootstrap": (401, 200, 200, 200, 200, 401),
+    "GET /api/v1/sync/pull": (401, 200, 200, 200, 200, 401),
+    "GET /assessment": (L, 200, 200, 403, 200, 403),
+    "GET /assessment/credit-records": (L, 200, 200, 403, 200, 403),
+    "GET /assessment/red-black": (L, 200, 200, 403, 200, 403),
+    "GET /assessment/rules": (L, 200, 200, 403, 200, 403),
+    "GET /assessment/rules/<rule_set_id>.json": (L, 404, 404, 403, 404, 403),
+    "GET /assessment/rules/template.json": (L, 200, 200, 403, 200, 403),
+    "GET /assessment/stars": (L, 200, 200, 403, 200, 403),
+    "GET /bulletins": (L, 200, 200, 403, 200, 403),
+    "GET /bulletins/<key>": (L, 200, 200, 403, 200, 403),
+    "GET /bulletins/<key>/pdf": (L, 200, 200, 403, 200, 403),
+    "GET /bulletins/<key>/rows/<figure>": (L, 200, 200, 403, 200, 403),
+    "GET /bulletins/<key>/xlsx": (L, 200, 200, 403, 200, 403),
+    "GET /calendar": (L, 200, 200, 403, 200, 403),
+    "GET /checklists": (L, 200, 200, 403, 200, 403),
+    "GET /checklists/<template_id>": (L, 200, 200, 403, 200, 403),
+    "GET /checklists/<template_id>/export.xlsx": (L, 200, 200, 403, 200, 403),
+    "GET /checklists/template.xlsx": (L, 200, 200, 403, 200, 403),
+    "GET /companies": (L, 200, 200, 403, 200, 403),
+    "GET /companies/<company_id>": (L, 200, 200, 403, 200, 403),
+    "GET /companies/new": (L, 200, 200, 403, 200, 403),
+    "GET /company/findings/<finding_id>/report": (L, 403, 403, 403, 403, 404),
+    "GET /company/notices": (L, 403, 403, 403, 403, 200),
+    "GET /complaints": (L, 200, 200, 403, 200, 403),
+    "GET /complaints/<complaint_id>": (L, 404, 404, 403, 404, 403),
+    "GET /complaints/import": (L, 200, 200, 403, 200, 403),
+    "GET /complaints/import/template.xlsx": (L, 200, 200, 403, 200, 403),
+    "GET /complaints/new": (L, 200, 200, 403, 200, 403),
+    "GET /devices": (L, 200, 200, 200, 200, 403),
+    "GET /estates": (L, 200, 200, 200, 200, 403),
+    "GET /estates/<estate_id>": (L, 200, 200, 200, 404, 403),
+    "GET /estates/<estate_id>/edit": (L, 200, 200, 403, 404, 403),
+    "GET /estates/export.xlsx": (L, 200, 200, 200, 200, 403),
+    "GET /exports/<job_id>": (L, 404, 404, 404, 404, 403),
+    "GET /exports/<job_id>/file": (L, 404, 404, 404, 404, 403),
+    "GET /inbox": (L, 200, 200, 200, 200, 200),
+    "GET /inspections": (L, 200, 200, 200, 200, 403),
+    "GET /inspections/<inspection_id>": (L, 200, 200, 200, 404, 403),
+    "GET /ledger": (L, 200, 200, 403, 200, 403),
+    "GET /ledger/<token>": (L, 404, 404, 403, 404, 403),
+    "GET /ledger/template.xlsx": (L, 200, 200, 403, 200, 403),
+    "GET /login": (200, 200, 200, 200, 200, 200),
+    "GET /notices": (L, 200, 200, 200, 200, 403),
+    "GET /notices/<notice_id>": (L, 404, 404, 404, 404, 404),
+    "GET /notices/<notice_id>/pdf": (L, 404, 404, 404, 404, 404),
+    "GET /notices/export.xlsx": (L, 200, 200, 200, 200, 403),
+    "GET /overview": (L, 200, 200, 200, 200, 403),
+    "GET /photos/<sha256>": (L, 404, 404, 404, 404, 404),
+    "GET /plans": (L, 200, 200, 403, 200, 403),
+    "GET /plans/<plan_id>": (L, 404, 404, 403, 404, 403),
+    "GET /plans/new": (L, 200, 200, 403, 200, 403),
+    "GET /plans/recusals": (L, 200, 200, 403, 200, 403),
+    "GET /problems": (L, 200, 200, 200, 200, 403),
+    "GET /problems/export.xlsx": (L, 200, 200, 200, 200, 403),
+    "GET /public/assessment": (200, 200, 200, 200, 200, 200),
+    "GET /public/assessment/<office_id>/<period_key>": (404, 404, 404, 404, 404, 404),
+    "GET /public/assessment/<office_id>/<period_key>/red-black.pdf": (404, 404, 404, 404, 404, 404),
+    "GET /public/assessment/<office_id>/<period_key>/stars": (404, 404, 404, 404, 404, 404),
+    "GET /public/plans": (200, 200, 200, 200, 200, 200),
+    "GET /public/plans/<plan_id>": (404, 404, 404, 404, 404, 404),
+    "GET /revisits": (L, 200, 200, 200, 200, 403),
+    "GET /static/<path:filename>": (404, 404, 404, 404, 404, 404),
+    "GET /static/web/<path:filename>": (200, 200, 200, 200, 200, 200),
+    "GET /sync-conflicts": (L, 200, 200, 403, 200, 403),
+    "POST /account/password": (L, "ok", "ok", "ok", "ok", "ok"),
+    "POST /admin/users/<user_id>": (L, "ok", 403, 403, 403, 403),
+    "POST /admin/users/<user_id>/deactivate": (L, "ok", 403, 403, 403, 403),
+    "POST /admin/users/<user_id>/reactivate": (L, 200, 403, 403, 403, 403),
+    "POST /admin/users/<user_id>/reset": (L, 200, 403, 403, 403, 403),
+    "POST /admin/users/<user_id>/unlock": (L, "ok", 403, 403, 403, 403),
+    "POST /admin/users/new": (L, "ok", 403, 403, 403, 403),
+    "POST /api/v1/devices/pair": (400, "ok", "ok", "ok", "ok", "ok"),
+    "POST /api/v1/inbox/read": (401, "ok", "ok", "ok", "ok", 401),
+    "POST /api/v1/sync/push": (401, "ok", "ok", "ok", "ok", 401),
+    "POST /assessment/credit-records": (L, "ok", 403, 403, 403, 403),
+    "POST /assessment/credit-records/<record_id>/withdraw": (L, "ok", 403, 403, 403, 403),
+    "POST /assessment/rules/draft": (L, "ok", 403, 403, 403, 403),
+    "POST /assessment/rules/import": (L, "ok", 403, 403, 403, 403),
+    "POST /assessment/rules/publish": (L, "ok", 403, 403, 403, 403),
+    "POST /assessment/runs": (L, "ok", 403, 403, 403, 403),
+    "POST /assessment/runs/withdraw": (L, "ok", 403, 403, 403, 403),
+    "POST /calendar": (L, "ok", "ok", 403, "ok", 403),
+    "POST /calendar/remove": (L, "ok", "ok", 403, "ok", 403),
+    "POST /checklists/<template_id>/copy": (L, "ok", "ok", 403, "ok", 403),
+    "POST /checklists/<template_id>/items/<item_id>": (L, 404, 404, 403, 404, 403),
+    "POST /checklists/<template_id>/publish": (L, "ok", "ok", 403, "ok", 403),
+    "POST /checklists/import": (L, "ok", "ok", 403, "ok", 403),
+    "POST /companies/<company_id>": (L, "ok", "ok", 403, "ok", 403),
+    "POST /companies/new": (L, "ok", "ok", 403, "ok", 403),
+    "POST /company/findings/<finding_id>/report": (L, 403, 403, 403, 403, 404),
+    "POST /complaints/<complaint_id>/<action>": (L, 404, 404, 403, 404, 403),
+    "POST /complaints/import": (L, "ok", "ok", 403, "ok", 403),
+    "POST /complaints/new": (L, "ok", "ok", 403, "ok", 403),
+    "POST /devices/<device_id>/revoke": (L, 404, 404, 404, 404, 403),
+    "POST /devices/pairing-code": (L, 404, 404, 404, 404, 403),
+    "POST /estates/<estate_id>/edit": (L, "ok", "ok", 403, 404, 403),
+    "POST /estates/<estate_id>/notices": (L, "ok", "ok", 403, 404, 403),
+    "POST /findings/<finding_id>/escalate": (L, "ok", "ok", 403, 404, 403),
+    "POST /inbox/read": (L, "ok", "ok", "ok", "ok", "ok"),
+    "POST /ledger/<token>/confirm": (L, 404, 404, 403, 404, 403),
+    "POST /ledger/check": (L, "ok", "ok", 403, "ok", 403),
+    "POST /login": (401, 401, 401, 401, 401, 401),
+    "POST /notices/<notice_id>/cancel": (L, 404, 404, 403, 404, 403),
+    "POST /plans/<plan_id>/<action>": (L, 404, 404, 403, 404, 403),
+    "POST /plans/new": (L, "ok", "ok", 403, "ok", 403),
+    "POST /plans/recusals": (L, "ok", "ok", 403, "ok", 403),
+    "POST /problems/bulk": (L, "ok", "ok", 403, "ok", 403),
+    "POST /revisits/<revisit_id>": (L, 404, 404, 404, 404, 403),
+    "POST /revisits/<revisit_id>/assign": (L, 404, 404, 403, 404, 403),
+    "PUT /api/v1/photos/<sha256>/upload": (401, "ok", "ok", "ok", "ok", 401),
+}
+# Tested elsewhere, on purpose: logging out ends the session the other rows need.
+NOT_IN_TABLE = {"POST /logout": "test_login_checks_the_password_and_logout_needs_the_token"}
+
+
+def _route_keys(app) -> set[str]:
+    keys = set()
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            keys.add(f"{method} {rule.rule}")
+    return keys
+
+
+def test_every_route_has_a_row(app):
+    missing = sorted(_route_keys(app) - set(ROUTE_TABLE) - set(NOT_IN_TABLE))
+    stale = sorted(set(ROUTE_TABLE) - _route_keys(app))
+    assert not missing, f"routes with no row in ROUTE_TABLE (add one per role): {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def _filled(rule: str, city: dict) -> str:
+    values = {"user_id": city["inspector_id"], "template_id": city["checklist"], "company_id": city["sunny"],
+              "finding_id": city["findings"]["open"], "estate_id": city["estates"][0],
+              "inspection_id": city["inspection"], "key": "2026-03", "figure": "findings_found",
+              "sha256": "0" * 64, "token": "no-such-upload", "action": "close", "filename": "web.css",
+              "path:filename": "web.css", "office_id": city["office"], "period_key": "2026-03"}
+    path = rule
+    for name in [part.split(">")[0] for part in rule.split("<")[1:]]:
+        path = path.replace(f"<{name}>", values.get(name, NONE))
+    return path
+
+
+def _let_through(response) -> bool:
+    if response.status_code >= 500 or response.status_code in (401, 403):
+        return False
+    return not (response.status_code == 302 and "/login" in response.headers.get("Location", ""))
+
+
+@pytest.fixture
+def route_city(app):
+    import uuid
+
+    from server.domain.models import Office
+    from tests import factories
+    from tests.dashboard_city import NOW, build_city
+
+    app.config["CLOCK"] = lambda: NOW
+    with app.app_context():
+        city = build_city()
+        city["admin"] = factories.user(db.session.get(Office, uuid.UUID(city["office"])), Role.ADMIN).username
+        db.session.commit()
+    return city
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_table_says(client, route_city, role):
+    device_token = None
+    if role != "anon":
+        login(client, route_city[role])
+        paired = client.post("/api/v1/devices/pair", headers={"X-Xuncha-Schema": "1"}, json={
+            "username": route_city[role], "password": PASSWORD, "device_name": "平板"})
+        device_token = paired.get_json()["token"] if paired.status_code == 201 else None
+    token = token_from(client, "/login")
+    wrong = []
+    for key in sorted(ROUTE_TABLE):
+        method, rule = key.split(" ", 1)
+        expected = ROUTE_TABLE[key][ROLES.index(role)]
+        path = _filled(rule, route_city)
+        headers = {}
+        if rule.startswith("/api/"):  # the tablet API: the role's own paired tablet (none for a company)
+            headers = {"X-Xuncha-Schema": "1"}
+            if device_token:
+                headers["Authorization"] = f"Bearer {device_token}"
+        if method == "GET":
+            response = client.get(path, headers=headers)
+        elif rule.startswith("/api/"):
+            response = client.open(path, method=method, headers=headers, json={})
+        else:
+            response = client.open(path, method=method, data={"csrf_token": token})
+        got = "ok" if expected == "ok" and _let_through(response) else response.status_code
+        response.close()
+        if got != expected:
+            wrong.append(f"{key}: expected {expected}, got {response.status_code}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
