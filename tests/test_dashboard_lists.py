@@ -69,7 +69,8 @@ def test_notice_pages_follow_the_keyset(app, city):
         first, cursor = notice_page(user, NoticeFilters(), NOW, size=1)
         second, end = notice_page(user, NoticeFilters(after=cursor), NOW, size=1)
         assert cursor and end is None
-        assert {str(first[0].notice.id), str(second[0].notice.id)} == {city["lake_notice"], city["sunny_notice"]}
+        walked = {str(first[0].notice.id), str(second[0].notice.id)}
+        assert walked == {city["lake_notice"], city["sunny_notice"]}
 
 
 def test_the_notices_export_matches_the_list(client, city, app):
@@ -91,3 +92,10 @@ def test_another_districts_supervisor_sees_no_notice_of_ours(client, city):
     login(client, city["far"])
     assert _notice_ids(client) == []
     assert client.get(f"/notices/{city['lake_notice']}").status_code == 404
+
+
+def test_the_notice_and_estate_pages_say_who_did_what(client, city):
+    html = client.get(f"/notices/{city['lake_notice']}").get_data(as_text=True)
+    assert "修改记录" in html and "下发整改通知" in html and "王督导" in html
+    estate = client.get(f"/estates/{city['estates'][1]}").get_data(as_text=True)
+    assert "修改记录" in estate

@@ -51,6 +51,7 @@ from server.domain.rectification.notices import notice_deadlines
 from server.domain.rectification.revisits import pending_revisits
 from server.domain.rectification.settings import setting
 from server.domain.registry.estates import notice_blocker
+from server.domain.registry.history import history_of
 from server.extensions import db
 from server.web import bp
 from server.web.exports import send_xlsx
@@ -136,7 +137,7 @@ def estate(estate_id: str):
                            issuable=issuable, defaults=defaults, notices=notices, form=CsrfForm(),
                            can_issue=me().role in OFFICE, default_kind=setting("DEADLINE_DAY_KIND"),
                            day_kinds=list(DayKind), escalations=escalation_choices(findings),
-                           issue_blocker=notice_blocker(estate, findings))
+                           issue_blocker=notice_blocker(estate, findings), history=history_of(estate))
 
 
 @bp.post("/estates/<estate_id>/notices")
@@ -233,7 +234,13 @@ def notice(notice_id: str):
                            users={u.id: u for u in people}, deadlines=notice_deadlines(notice),
                            escalations={} if cancelled else escalation_choices(findings),
                            can_cancel=me().role in OFFICE and notice.status == NoticeStatus.ISSUED,
-                           form=CsrfForm())
+                           form=CsrfForm(), history=_notice_history(notice, findings))
+
+
+def _notice_history(notice: Notice, findings: list[Finding]) -> list:
+    """The notice's own steps and those of the findings it lists, newest first."""
+    lines = history_of(notice) + [line for f in findings for line in history_of(f, limit=20)]
+    return sorted(lines, key=lambda line: line.at, reverse=True)[:60]
 
 
 def _people(rects, revisits, escalations=(), notice: Notice | None = None) -> list[User]:

@@ -18,6 +18,8 @@ ACTION_LABELS = {
     "reset_password": "重置密码", "change_password": "修改密码", "lock_account": "锁定",
     "unlock_account": "解锁", "create_company": "新建单位", "update_company": "修改单位",
     "update_estate": "修改小区资料", "move_estate": "调整所属社区", "ledger_import": "台账导入",
+    # A notice's own steps; a finding's are named by its workflow (finding_workflow.TRANSITIONS).
+    "cancel_notice": "撤销整改通知书", "close_notice": "通知书办结",
 }
 
 
@@ -89,6 +91,12 @@ def history_of(entity: Any, limit: int = 50) -> list[HistoryLine]:
             return names.get(value) or words.get(value, value)
         return value
 
-    return [HistoryLine(entry.at, name or "系统 system", ACTION_LABELS.get(entry.action, entry.action),
+    from server.domain.finding_workflow import TRANSITIONS
+
+    def action_label(action: str) -> str:
+        step = TRANSITIONS.get(action)
+        return ACTION_LABELS.get(action) or (step.label if step else action)
+
+    return [HistoryLine(entry.at, name or "系统 system", action_label(entry.action),
                         {FIELD_LABELS.get(k, k): readable(k, v) for k, v in (entry.changes or {}).items()})
             for entry, name in rows]
