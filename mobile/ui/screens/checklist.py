@@ -7,9 +7,11 @@ photo is needed, the score and what blocks finishing all come from `mobile.check
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from kivy.metrics import dp
+from kivy.clock import Clock
+from kivy.metrics import dp, sp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -19,8 +21,20 @@ from mobile.checklist import Checklist, ItemState
 from mobile.ui.i18n import tr
 from mobile.ui.screens import XunchaScreen
 
-ITEM_HEIGHT = 230
 HEADER_HEIGHT = 56
+TEXT_SP = 19  # the item text's font size in checklist.kv
+LINE_DP = 27
+MAX_LINES = 3
+
+
+def row_height(text: str, guidance: str, width: float) -> float:
+    """An item row's height from its text's estimated line count at this list width: rows fit
+    their text (no blank band under a one-line item) without measuring any texture."""
+    per_line = max((width - dp(24)) / sp(TEXT_SP), 8)
+    length = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text) + 6  # + code and points
+    lines = min(MAX_LINES, max(1, math.ceil(length / per_line)))
+    # padding 16 + text + guidance + status line 26 + buttons 72 + spacing 18 + gap 6
+    return dp(16 + lines * LINE_DP + (26 if guidance else 0) + 26 + 72 + 18 + 6)
 
 
 class ItemRow(BoxLayout):
@@ -54,14 +68,15 @@ class NoteDialog(ModalView):
     note = StringProperty("")
 
 
-def item_data(state: ItemState) -> dict[str, Any]:
+def item_data(state: ItemState, width: float) -> dict[str, Any]:
     item = state.item
+    text, guidance = item.get("text") or "", item.get("guidance") or ""
     return {"viewclass": "ItemRow", "item_id": item.id, "code": item.get("code") or "",
             "text": item.get("text") or "", "guidance": item.get("guidance") or "",
             "points": int(item.get("points") or 0), "result": state.result or "",
             "note": (state.answer.get("note") if state.answer else "") or "", "photos": state.photos,
             "needs_photo": state.needs_photo, "photo_required": bool(item.get("photo_required_on_fail")),
-            "row_size": (None, dp(ITEM_HEIGHT))}
+            "row_size": (None, row_height(text, guidance, width))}
 
 
 class ChecklistScreen(XunchaScreen):
@@ -78,6 +93,10 @@ class ChecklistScreen(XunchaScreen):
         self._section_of: dict[str, str] = {}
         self._done: set[str] = set()  # items answered with nothing missing
         self._totals: dict[str, int] = {}
+        self._relayout = Clock.create_trigger(self._resized, 0.1)
+
+    def on_kv_post(self, base_widget) -> None:
+        self.ids.item_list.bind(width=lambda *_: self._relayout())
 
     def show(self, inspection_id: str = "", **params: Any) -> None:
         if inspection_id and inspection_id != self.inspection_id:
@@ -112,7 +131,7 @@ class ChecklistScreen(XunchaScreen):
                              "progress": "", "row_size": (None, dp(HEADER_HEIGHT)),
                              "section_id": state.section.id})
             index[state.item.id] = len(data)
-            data.append(item_data(state))
+            data.append(item_data(state, self._width()))
         self._index, self._headers = index, headers
         self._section_of = {state.item.id: state.section.id for state in states}
         self._done = {state.item.id for state in states if state.complete}
@@ -127,6 +146,23 @@ class ChecklistScreen(XunchaScreen):
                           "complete": self._section_done(sid) == self._totals[sid]}
                          for sid, pos in headers.items()]
         self._show_score(score)
+
+    def _width(self) -> float:
+        width = self.ids.item_list.width
+        return width if width > 100 else self.width * 0.72
+
+    def _resized(self, *_args) -> None:
+        """Row heights follow the list's width (turning the tablet); rare, so a full relayout."""
+        data = self.ids.item_list.data
+        width = self._width()
+        changed = False
+        for row in data:
+            if row["viewclass"] == "ItemRow":
+                size = (None, row_height(row["text"], row["guidance"], width))
+                changed |= size != row["row_size"]
+                row["row_size"] = size
+        if changed:
+            self.ids.item_list.refresh_from_data()
 
     def _section_done(self, section_id: str) -> int:
         return sum(1 for item_id in self._done if self._section_of[item_id] == section_id)
@@ -169,7 +205,7 @@ class ChecklistScreen(XunchaScreen):
         position = self._index.get(item_id)
         if position is None:
             return
-        self._patch(self.ids.item_list, position, item_data(state))
+        self._patch(self.ids.item_list, position, item_data(state, self._width()))
         was_done = item_id in self._done
         if state.complete:
             self._done.add(item_id)
