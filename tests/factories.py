@@ -415,6 +415,15 @@ def publish_rules(the_office: Office, rules: dict | None = None, effective_from:
     return assessment_rules.publish_draft(db.session, the_office.id, effective_from, actor)
 
 
+def publish_october_rules(world: dict):
+    """The template rules with two places a list and a black line at 85, from 1 October 2026."""
+    from server.domain.assessment import rules as assessment_rules
+
+    rules = assessment_rules.template_rules()
+    rules["lists"].update(n=2, black_below_score=85)
+    return publish_rules(world["office"], rules, effective_from=date(2026, 10, 1))
+
+
 def _cst(day: int, hour: int = 10, month: int = 10) -> datetime:
     """A moment of October 2026 given in China time, stored as naive UTC."""
     return datetime(2026, month, day, hour) - timedelta(hours=8)
@@ -442,8 +451,9 @@ def assessment_world() -> dict:
     finished = InspectionStatus.FINISHED
 
     def visit(key: str, score: int, day: int, **kw) -> Inspection:
+        when = kw.pop("finished_at", None) or _cst(day)
         return inspection(place[key], inspectors=inspectors, status=kw.pop("status", finished),
-                          score=score, max_score=50, finished_at=kw.pop("finished_at", None) or _cst(day), **kw)
+                          score=score, max_score=50, finished_at=when, **kw)
 
     visit("E1", 48, 8), visit("E1", 49, 22)
     visit("E2", 45, 10)

@@ -19,11 +19,9 @@ from server.domain.models import AssessmentRun, CreditRecord, Role, RuleSet
 from server.extensions import db
 from tests import factories
 from tests.mobile_helpers import live_server  # noqa: F401
+from tests.test_web_browser import CHROMIUM, FLAGS
+from tests.test_web_browser import _login as browser_login
 from tests.web_support import login, token_from
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture
@@ -134,10 +132,7 @@ def test_rules_page_and_red_black_list_in_a_browser(app, live_server, office_wor
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-            page.goto(f"{base}/login")
-            page.fill("input[name=username]", office_world["admin"])
-            page.fill("input[name=password]", factories.PASSWORD)
-            page.click("button[type=submit]")
+            browser_login(page, base, office_world["admin"])
             page.goto(f"{base}/assessment/rules")
             page.fill("textarea[name=rules]", '{"format": "xuncha.assessment-rules", "format_version": 1}')
             page.click("text=检查并保存草稿")

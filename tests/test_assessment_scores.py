@@ -27,9 +27,7 @@ OCTOBER = Period.month(2026, 10)
 @pytest.fixture
 def world(make):
     world = make.assessment_world()
-    rules = assessment_rules.template_rules()
-    rules["lists"].update(n=2, black_below_score=85)
-    world["v1"] = make.publish_rules(world["office"], rules, effective_from=date(2026, 10, 1))
+    world["v1"] = make.publish_october_rules(world)
     return world
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from server.domain.assessment import rules as assessment_rules
 from server.domain.assessment.runs import record_run
 from server.domain.models import Company, Complaint, ComplaintChannel, User
 from server.domain.periods import Period
@@ -25,9 +23,7 @@ OCTOBER = Period.month(2026, 10)
 @pytest.fixture
 def published(make):
     world = make.assessment_world()
-    rules = assessment_rules.template_rules()
-    rules["lists"].update(n=2, black_below_score=85)
-    rule_set = make.publish_rules(world["office"], rules, effective_from=date(2026, 10, 1))
+    rule_set = make.publish_october_rules(world)
     record_run(db.session, world["office"].id, OCTOBER, rule_set, world["inspectors"][0], published=True)
     _complainant(world)
     db.session.commit()
