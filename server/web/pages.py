@@ -140,6 +140,20 @@ def estate(estate_id: str):
                            issue_blocker=notice_blocker(estate, findings), history=history_of(estate))
 
 
+@bp.get("/estates/<estate_id>/pdf")
+@roles_required(*FIELD)
+def estate_pdf(estate_id: str):
+    """小区档案 PDF: the estate's history on one printable page, with before/after photos."""
+    from server.documents.estate_pdf import recent_findings, render_estate_pdf
+
+    estate = get_or_404(Estate, estate_id)
+    if not can_see_estate(me(), estate):
+        abort(404)
+    pdf = render_estate_pdf(estate, photo_map(recent_findings(estate)), now())
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="estate-{estate.id}.pdf"'})
+
+
 @bp.post("/estates/<estate_id>/notices")
 @roles_required(*OFFICE)
 def issue(estate_id: str):
