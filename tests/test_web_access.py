@@ -180,6 +180,12 @@ ROLE_PAGES = [
     ("/inspections", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
     ("/inspections/{inspection}", {"supervisor": 200, "inspector": 200, "far": 404, "company": 403}),
 ]
+ROLE_PAGES += [  # notices list and an estate's printed history
+    ("/notices?status=issued&overdue_only=1&q=yghy", {"supervisor": 200, "inspector": 200, "far": 200,
+                                                      "company": 403}),
+    ("/notices/export.xlsx", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
+    ("/estates/{estates[0]}/pdf", {"supervisor": 200, "inspector": 200, "far": 404, "company": 403}),
+]
 ROLE_PAGES += [
     ("/estates", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
     ("/estates/export.xlsx", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
