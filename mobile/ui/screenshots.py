@@ -124,6 +124,14 @@ def take_all(work: Path, server: str, username: str, password: str, out: Path) -
     h.tap(h.screen("settings").ids.unpair)
     shot("unpair-confirm")
     h.modal("ConfirmDialog").dismiss()
+    # The desktop stand-in for the camera (a PC has none), showing the folder of pictures.
+    from mobile.ui.widgets.chooser import PictureChooser
+
+    chooser = PictureChooser()
+    chooser.ids.files.path = str(camera)
+    chooser.open()
+    shot("desktop-file-chooser")
+    chooser.dismiss()
     h.stop()
     return shots
 

@@ -27,14 +27,18 @@ LINE_DP = 27
 MAX_LINES = 3
 
 
-def row_height(text: str, guidance: str, width: float) -> float:
+def row_height(text: str, guidance: str, width: float, status_line: bool = True) -> float:
     """An item row's height from its text's estimated line count at this list width: rows fit
     their text (no blank band under a one-line item) without measuring any texture."""
     per_line = max((width - dp(24)) / sp(TEXT_SP), 8)
     length = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text) + 6  # + code and points
     lines = min(MAX_LINES, max(1, math.ceil(length / per_line)))
-    # padding 16 + text + guidance + status line 26 + buttons 72 + spacing 18 + gap 6
-    return dp(16 + lines * LINE_DP + (26 if guidance else 0) + 26 + 72 + 18 + 6)
+    # padding 16 + text + guidance + status line (photo rule, note) + buttons 72 + spacing 18 + gap 6
+    return dp(16 + lines * LINE_DP + (26 if guidance else 0) + (26 if status_line else 0) + 72 + 18 + 6)
+
+
+def has_status_line(row: dict[str, Any]) -> bool:
+    return bool(row["needs_photo"] or row["note"] or row["photo_required"])
 
 
 class ItemRow(BoxLayout):
@@ -71,12 +75,14 @@ class NoteDialog(ModalView):
 def item_data(state: ItemState, width: float) -> dict[str, Any]:
     item = state.item
     text, guidance = item.get("text") or "", item.get("guidance") or ""
-    return {"viewclass": "ItemRow", "item_id": item.id, "code": item.get("code") or "",
+    row = {"viewclass": "ItemRow", "item_id": item.id, "code": item.get("code") or "",
             "text": item.get("text") or "", "guidance": item.get("guidance") or "",
             "points": int(item.get("points") or 0), "result": state.result or "",
             "note": (state.answer.get("note") if state.answer else "") or "", "photos": state.photos,
             "needs_photo": state.needs_photo, "photo_required": bool(item.get("photo_required_on_fail")),
-            "row_size": (None, row_height(text, guidance, width))}
+            }
+    row["row_size"] = (None, row_height(text, guidance, width, has_status_line(row)))
+    return row
 
 
 class ChecklistScreen(XunchaScreen):
@@ -158,7 +164,7 @@ class ChecklistScreen(XunchaScreen):
         changed = False
         for row in data:
             if row["viewclass"] == "ItemRow":
-                size = (None, row_height(row["text"], row["guidance"], width))
+                size = (None, row_height(row["text"], row["guidance"], width, has_status_line(row)))
                 changed |= size != row["row_size"]
                 row["row_size"] = size
         if changed:
@@ -205,7 +211,11 @@ class ChecklistScreen(XunchaScreen):
         position = self._index.get(item_id)
         if position is None:
             return
-        self._patch(self.ids.item_list, position, item_data(state, self._width()))
+        fresh = item_data(state, self._width())
+        if fresh["row_size"] != self.ids.item_list.data[position]["row_size"]:
+            self.ids.item_list.data[position] = fresh  # a note appeared: this row grows (relayout)
+        else:
+            self._patch(self.ids.item_list, position, fresh)
         was_done = item_id in self._done
         if state.complete:
             self._done.add(item_id)

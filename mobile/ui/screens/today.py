@@ -14,6 +14,15 @@ from mobile.ui.i18n import tr
 from mobile.ui.screens import XunchaScreen
 
 
+def gist(body: str) -> str:
+    """The first line of a reminder that says something (not the greeting "袁芳帆，您好：")."""
+    for line in body.splitlines():
+        line = line.strip()
+        if line and not line.endswith(("：", ":")):
+            return line
+    return ""
+
+
 def kind_name(kind: str) -> str:
     """The kind of an inspection as the inspector calls it (双随机 and 投诉核查 come from the office)."""
     names = {"routine": tr("日常检查"), "special": tr("专项检查"), "random": tr("双随机抽查"),
@@ -77,10 +86,12 @@ class TodayScreen(XunchaScreen):
     def _drawn(self, result) -> None:
         view, (notes, unread) = result
         self.unread = unread
+        # Unread first, five at most: Today is for the day's work, the revisits stay in view.
+        shown = sorted(notes, key=lambda r: not r.unread)[:5]
         rows = [{"reminder_id": r.id, "revisit_id": r.revisit_id or "", "unread": r.unread,
                  "title": f"{tr(r.kind_label)} · {r.subject}" if r.subject else tr(r.kind_label),
-                 "detail": " · ".join(p for p in (r.sent_text, (r.body.splitlines() or [""])[0]) if p)}
-                for r in notes[:20]]
+                 "detail": " · ".join(p for p in (r.sent_text, gist(r.body)) if p)}
+                for r in shown]
         self._fill(self.ids.reminders, ReminderRow, rows, self.open_reminder, tr("没有提醒（同步后显示）"))
         revisits = [{"revisit_id": r.id, "title": r.estate_name or tr("未知小区"), "due": r.due_text,
                      "due_state": r.due_state, "unread": r.unread,
