@@ -292,7 +292,7 @@ def revisits():
         rows = db.session.scalars(
             sa.select(Revisit).join(Finding, Finding.id == Revisit.finding_id)
             .where(Revisit.status == RevisitStatus.PENDING, Finding.estate_id.in_(scope))
-            .order_by(Revisit.due_at).limit(300)).all()
+            .order_by(Revisit.due_at.asc().nulls_last(), Revisit.id).limit(300)).all()
     findings = [r.finding for r in rows]
     # Supervisors hand tasks on: to each estate's eligible inspectors (one query for the page).
     choices = eligible_inspectors(f.estate for f in findings) if user.role in OFFICE else {}
