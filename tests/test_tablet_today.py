@@ -26,11 +26,11 @@ seed = mobile_helpers.seed
 _fixtures = (camera_dir, tablet, ui_server, seed)
 
 
-def _plan(app, seed, kind: InspectionKind, inspector_id: str) -> str:
+def _plan(app, seed, kind: InspectionKind, inspector_id: str, template_id: str | None = None) -> str:
     """What the office's planning does: a PLANNED inspection with its inspector, on the server."""
     with app.app_context():
         estate = db.session.get(Estate, UUID(seed.estate_ids[1]))
-        template = db.session.get(ChecklistTemplate, UUID(seed.template_id))
+        template = db.session.get(ChecklistTemplate, UUID(template_id or seed.template_id))
         who = db.session.get(User, UUID(inspector_id))
         visit = factories.inspection(estate, template, [who], kind=kind, status=InspectionStatus.PLANNED,
                                      planned_for=utcnow() + timedelta(days=1))
@@ -40,7 +40,17 @@ def _plan(app, seed, kind: InspectionKind, inspector_id: str) -> str:
 
 def test_today_lists_planned_inspections_assigned_to_the_inspector_with_their_kind(ui_server, seed, tablet):
     h = tablet
-    random_id = _plan(ui_server.app, seed, InspectionKind.RANDOM, seed.user_id)
+    with ui_server.app.app_context():
+        # A second checklist, written with guidance (检查指引) before it is published.
+        from server.domain.models import TemplateStatus
+
+        office = db.session.get(Office, UUID(seed.office_id))
+        guided = factories.template(office, sections=1, items_per_section=2, published=False)
+        guided.sections[0].items[0].guidance = "查看备案回执和项目负责人到岗记录"
+        guided.status, guided.published_at = TemplateStatus.PUBLISHED, utcnow()
+        db.session.commit()
+        guided_item, guided_id = str(guided.sections[0].items[0].id), str(guided.id)
+    random_id = _plan(ui_server.app, seed, InspectionKind.RANDOM, seed.user_id, guided_id)
     complaint_id = _plan(ui_server.app, seed, InspectionKind.COMPLAINT, seed.user_id)
     with ui_server.app.app_context():
         office = db.session.get(Office, UUID(seed.office_id))
@@ -62,7 +72,16 @@ def test_today_lists_planned_inspections_assigned_to_the_inspector_with_their_ki
     h.tap(rows[random_id])
     h.settle()
     assert h.screen().name == "checklist" and h.screen("checklist").inspection_id == random_id
-    assert len([r for r in h.screen("checklist").ids.item_list.data if r["viewclass"] == "ItemRow"]) == 6
+    rows = [r for r in h.screen("checklist").ids.item_list.data if r["viewclass"] == "ItemRow"]
+    assert len(rows) == 2
+    # The item's guidance (检查指引) reaches the tablet and is drawn under its text.
+    guided_row = next(r for r in rows if r["item_id"] == guided_item)
+    assert guided_row["guidance"] == "查看备案回执和项目负责人到岗记录"
+    assert [r["guidance"] for r in rows].count("") == 1
+    from tests.tablet_ui_support import item_row
+
+    widget = item_row(h, guided_row["item_id"])
+    assert h.find(widget, lambda w: getattr(w, "text", None) == "查看备案回执和项目负责人到岗记录").height > 0
 
 
 def test_the_status_bar_shows_photo_bytes_growing_to_the_total(ui_server, seed, tablet):
