@@ -84,6 +84,20 @@ def test_supervisor_reads_the_overview_works_the_ledger_and_exports_it(
             page.wait_for_selector(".flash.ok")
             assert "已下发 1 份整改通知书" in page.inner_text(".flash.ok")
             page.screenshot(path=str(shots / "ledger_after_bulk.png"), full_page=True)
+
+            # The notices list now holds the new notice; an estate opens from its list, and its
+            # inspection (92 of 100) from the estate page.
+            page.click("nav >> text=整改通知书")
+            assert page.locator("table.ledger tbody tr").count() == 1
+            assert "翠湖雅苑" in page.inner_text("table.ledger")
+            page.goto(f"{base}/estates?q=yghy")
+            page.click("table.ledger >> text=阳光花园")
+            page.wait_for_selector("h2:has-text('检查记录与得分')")
+            assert "修改记录" in page.inner_text("main")
+            page.click(".estate-inspections tbody a")
+            page.wait_for_url(f"{base}/inspections/{city['inspection']}")
+            assert "92" in page.inner_text("main") and "李检查" in page.inner_text("main")
+            page.screenshot(path=str(shots / "inspection.png"), full_page=True)
         finally:
             browser.close()
     with app.app_context():
