@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server.domain.assessment.rules import rules_in_force
-from server.domain.assessment.scoring import company_scores, estate_scores
+from server.domain.assessment.scoring import period_scores
 from server.domain.models import RuleSet
 from server.domain.periods import Period
 
@@ -58,11 +58,10 @@ def red_black_lists(session: Session, office_id: uuid.UUID, period: Period, n: i
         return RedBlackLists(period, None, [], [], [], [])
     lists = chosen.rules["lists"]
     n = int(lists["n"]) if n is None else n
-    estates = [ListRow(s.estate_id, s.name, s.score, s.grade, s.reasons, s.company_name)
-               for s in estate_scores(session, office_id, period, region_code_prefix, rule_set=chosen)]
+    estate_rows, company_rows = period_scores(session, office_id, period, region_code_prefix, rule_set=chosen)
+    estates = [ListRow(s.estate_id, s.name, s.score, s.grade, s.reasons, s.company_name) for s in estate_rows]
     # Companies are ranked by credit on the lists (the figure their grade comes from).
-    companies = [ListRow(c.company_id, c.name, c.credit, c.grade, c.reasons)
-                 for c in company_scores(session, office_id, period, region_code_prefix, rule_set=chosen)]
+    companies = [ListRow(c.company_id, c.name, c.credit, c.grade, c.reasons) for c in company_rows]
     red_estates, black_estates = _pick(estates, n, lists)
     red_companies, black_companies = _pick(companies, n, lists)
     return RedBlackLists(period, chosen.version, red_estates, black_estates, red_companies, black_companies)

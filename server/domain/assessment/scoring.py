@@ -18,11 +18,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from server.domain.assessment.rules import rules_in_force
 from server.domain.models import (
-    Company,
     CreditRecord,
     Escalation,
     Estate,
@@ -120,7 +119,9 @@ def _overdue_days(finding: Finding, start: datetime, end: datetime) -> int:
 
 
 def _estates(session: Session, office_id: uuid.UUID, region_code_prefix: str | None) -> list[Estate]:
-    query = sa.select(Estate).where(Estate.office_id == office_id, Estate.deleted_at.is_(None))
+    # The companies come with their estates: every score names its estate's company.
+    query = (sa.select(Estate).options(selectinload(Estate.company))
+             .where(Estate.office_id == office_id, Estate.deleted_at.is_(None)))
     if region_code_prefix:
         query = query.where(Estate.region_code.like(f"{region_code_prefix}%"))
     return list(session.scalars(query.order_by(Estate.name)))
@@ -210,52 +211,56 @@ def estate_scores(session: Session, office_id: uuid.UUID, period: Period,
 
     Empty while the office has published no rules. `rule_set` re-runs the period with another
     version (the caller records it as an AssessmentRun); `as_of` bounds a period still running."""
-    rules = _rules(session, office_id, period, rule_set)
-    if rules is None:
-        return []
-    estates = _estates(session, office_id, region_code_prefix)
-    facts = _facts(session, office_id, period, rules, {e.id for e in estates}, as_of or utcnow())
-    minimum = int(rules["estate"]["min_inspections"])
-    scores = [_score_estate(estate, facts[estate.id], rules) for estate in estates
-              if len(facts[estate.id].inspections) >= minimum]
-    return sorted(scores, key=lambda s: (-s.score, s.name))
+    return period_scores(session, office_id, period, region_code_prefix, rule_set=rule_set, as_of=as_of,
+                         companies=False)[0]
 
 
 def company_scores(session: Session, office_id: uuid.UUID, period: Period,
                    region_code_prefix: str | None = None, *,
-                  rule_set: RuleSet | None = None,
-                  as_of: datetime | None = None) -> list[CompanyScore]:
+                   rule_set: RuleSet | None = None,
+                   as_of: datetime | None = None) -> list[CompanyScore]:
     """Every company answering for an estate in the area: score from its estates, credit, grade
     (from credit); best credit first, then by name."""
+    return period_scores(session, office_id, period, region_code_prefix, rule_set=rule_set, as_of=as_of)[1]
+
+
+def period_scores(session: Session, office_id: uuid.UUID, period: Period,
+                  region_code_prefix: str | None = None, *, rule_set: RuleSet | None = None,
+                  as_of: datetime | None = None,
+                  companies: bool = True) -> tuple[list[EstateScore], list[CompanyScore]]:
+    """Estate and company scores from one reading of the period's rows (the lists need both)."""
     rules = _rules(session, office_id, period, rule_set)
     if rules is None:
-        return []
+        return [], []
     as_of = as_of or utcnow()
     estates = _estates(session, office_id, region_code_prefix)
     facts = _facts(session, office_id, period, rules, {e.id for e in estates}, as_of)
     minimum = int(rules["estate"]["min_inspections"])
+    scored = {e.id: _score_estate(e, facts[e.id], rules) for e in estates
+              if len(facts[e.id].inspections) >= minimum}
+    estate_result = sorted(scored.values(), key=lambda s: (-s.score, s.name))
+    if not companies:
+        return estate_result, []
     by_company: dict[uuid.UUID, list[Estate]] = defaultdict(list)
     for estate in estates:
         if estate.company_id is not None:
             by_company[estate.company_id].append(estate)
     if not by_company:
-        return []
-    companies = {c.id: c for c in session.scalars(sa.select(Company).where(Company.id.in_(by_company)))}
+        return estate_result, []
     escalations = _escalations(session, period, as_of, by_company)
     records = _credit_records(session, office_id, period, set(by_company))
     result = []
     for company_id, its_estates in by_company.items():
-        scored = [_score_estate(e, facts[e.id], rules) for e in its_estates
-                  if len(facts[e.id].inspections) >= minimum]
+        its_scores = [scored[e.id] for e in its_estates if e.id in scored]
         credit, credit_rows = _credit(rules, [facts[e.id] for e in its_estates],
                                       escalations.get(company_id, []), records.get(company_id, []))
         result.append(CompanyScore(
-            company_id=company_id, name=companies[company_id].name,
-            score=_company_score(rules, scored), credit=credit, grade=grade_for(rules, credit),
-            estates=len(scored),
-            rows=[ScoreRow("estate", s.estate_id, None, f"{s.name} 得分", s.score) for s in scored],
+            company_id=company_id, name=its_estates[0].company.name,
+            score=_company_score(rules, its_scores), credit=credit, grade=grade_for(rules, credit),
+            estates=len(its_scores),
+            rows=[ScoreRow("estate", s.estate_id, None, f"{s.name} 得分", s.score) for s in its_scores],
             credit_rows=credit_rows))
-    return sorted(result, key=lambda c: (-c.credit, c.name))
+    return estate_result, sorted(result, key=lambda c: (-c.credit, c.name))
 
 
 def _company_score(rules: dict[str, Any], scored: list[EstateScore]) -> Decimal | None:
