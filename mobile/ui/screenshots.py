@@ -113,6 +113,7 @@ def take_all(work: Path, server: str, username: str, password: str, out: Path) -
         h.modal("PhotoViewer").dismiss()
 
     app.go("today")
+    h.settle()  # Today redraws its lists from the store: take the rows it shows after that
     revisits = [w for w in today.ids.revisits.children if hasattr(w, "revisit_id")]
     if revisits:
         h.tap(revisits[-1])
