@@ -61,7 +61,9 @@ def red_black_lists(session: Session, office_id: uuid.UUID, period: Period, n: i
     estate_rows, company_rows = period_scores(session, office_id, period, region_code_prefix, rule_set=chosen)
     estates = [ListRow(s.estate_id, s.name, s.score, s.grade, s.reasons, s.company_name) for s in estate_rows]
     # Companies are ranked by credit on the lists (the figure their grade comes from).
-    companies = [ListRow(c.company_id, c.name, c.credit, c.grade, c.reasons) for c in company_rows]
+    # A company none of whose estates was scored (nobody inspected them) is on neither list.
+    companies = [ListRow(c.company_id, c.name, c.credit, c.grade, c.reasons) for c in company_rows
+                 if c.score is not None]
     red_estates, black_estates = _pick(estates, n, lists)
     red_companies, black_companies = _pick(companies, n, lists)
     return RedBlackLists(period, chosen.version, red_estates, black_estates, red_companies, black_companies)

@@ -18,10 +18,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from server.domain.assessment.rules import rules_in_force
 from server.domain.models import (
+    Company,
     CreditRecord,
     Escalation,
     Estate,
@@ -120,7 +121,10 @@ def _overdue_days(finding: Finding, start: datetime, end: datetime) -> int:
 
 def _estates(session: Session, office_id: uuid.UUID, region_code_prefix: str | None) -> list[Estate]:
     # The companies come with their estates: every score names its estate's company.
-    query = (sa.select(Estate).options(selectinload(Estate.company))
+    query = (sa.select(Estate)
+             .options(load_only(Estate.id, Estate.name, Estate.region_code, Estate.company_id,
+                                Estate.households),
+                      selectinload(Estate.company).load_only(Company.id, Company.name))
              .where(Estate.office_id == office_id, Estate.deleted_at.is_(None)))
     if region_code_prefix:
         query = query.where(Estate.region_code.like(f"{region_code_prefix}%"))
