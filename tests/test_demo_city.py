@@ -50,6 +50,7 @@ from server.domain.models import (
     Reminder,
     ReminderKind,
     Role,
+    UnitKind,
     User,
 )
 from server.domain.models.base import SyncMixin
@@ -60,6 +61,7 @@ from server.jobs import run_once
 from server.storage import Variant, get_photo_store
 from tests.conftest import _test_config, empty_all_tables
 from tests.smtp_sink import SmtpServer
+from tests.web_support import login
 
 TODAY = date(2026, 3, 16)
 # The start of TODAY in the city (UTC+8), as stored (naive UTC).
@@ -129,7 +131,8 @@ def test_city_has_the_shape_of_a_prefecture_city(city):
     levels = dict(db.session.execute(sa.select(Region.level, sa.func.count()).group_by(Region.level)).all())
     assert levels == {RegionLevel.CITY: 1, RegionLevel.DISTRICT: 3, RegionLevel.STREET: 12,
                       RegionLevel.COMMUNITY: 40}
-    assert count(Estate) == 120 and count(Company) == 20
+    assert count(Estate) == 120 and count(Company, Company.kind == UnitKind.PROPERTY_COMPANY) == 20
+    assert count(Company, Company.kind == UnitKind.STREET_OFFICE) == 12  # one per street
     kinds = dict(db.session.execute(
         sa.select(Estate.management_type, sa.func.count()).group_by(Estate.management_type)).all())
     assert set(kinds) == set(ManagementType)
@@ -142,6 +145,41 @@ def test_city_has_the_shape_of_a_prefecture_city(city):
         assert 30 <= estate.households <= 3500 and estate.buildings >= 1 and 1975 <= estate.built_year <= 2026
         assert estate.floor_area > estate.households * 40
         assert 28 < estate.latitude < 30 and 111 < estate.longitude < 114
+
+
+def test_every_estate_nobody_manages_has_its_street_office_as_responsible_unit(city):
+    regions = {r.id: r for r in db.session.scalars(sa.select(Region))}
+    fallback = list(db.session.scalars(sa.select(Estate).where(
+        Estate.management_type == ManagementType.FALLBACK)))
+    by_street = [e for e in fallback if e.company and e.company.kind == UnitKind.STREET_OFFICE]
+    assert all(e.company_id is not None for e in fallback) and by_street
+    for estate in by_street:
+        street = regions[regions[estate.region_id].parent_id]
+        assert estate.company.name == f"{street.name}办事处"
+    # Each street office has a login and its own unit kind's credit code (11: an organ of state).
+    for unit in db.session.scalars(sa.select(Company).where(Company.kind == UnitKind.STREET_OFFICE)):
+        assert unit.credit_code.startswith("11")
+        login_name = db.session.scalar(sa.select(User.username).where(User.company_id == unit.id))
+        assert login_name.startswith("street")
+
+
+def test_a_street_office_reads_its_notices_and_sees_its_name_as_the_heading(city):
+    unit = db.session.scalar(sa.select(Company).join(Notice, Notice.company_id == Company.id)
+                             .where(Company.kind == UnitKind.STREET_OFFICE).limit(1))
+    assert unit is not None, "the demo's history gives at least one notice to a street office"
+    account = db.session.scalar(sa.select(User).where(User.company_id == unit.id))
+    as_built = {c.key: getattr(account, c.key) for c in sa.inspect(User).column_attrs}
+    client = city[0].test_client()
+    login(client, account.username, DEMO_PASSWORD)
+    page = client.get("/company/notices").get_data(as_text=True)
+    # The module's city is shared (and compared by digest): put the account back as built.
+    db.session.refresh(account)
+    for key, value in as_built.items():
+        setattr(account, key, value)
+    db.session.commit()
+    assert unit.name in page and "本企业" not in page
+    label = db.session.scalar(sa.select(Notice).where(Notice.company_id == unit.id).limit(1)).label
+    assert label in page
 
 
 def test_region_codes_nest_like_division_codes(city):
@@ -164,7 +202,7 @@ def test_every_company_has_a_valid_credit_code_and_a_filing(city):
 
 def test_every_role_can_log_in_with_the_demo_password(city):
     roles = dict(db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all())
-    assert roles[Role.ADMIN] == 1 and roles[Role.SUPERVISOR] == 4 and roles[Role.COMPANY] == 20
+    assert roles[Role.ADMIN] == 1 and roles[Role.SUPERVISOR] == 4 and roles[Role.COMPANY] == 20 + 12
     assert 6 <= roles[Role.INSPECTOR] <= 12
     for user in db.session.scalars(sa.select(User)):
         assert user.password_is_demo

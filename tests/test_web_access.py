@@ -293,6 +293,7 @@ ROUTE_TABLE: dict[str, tuple] = {
     "GET /devices": (L, 200, 200, 200, 200, 403),
     "GET /estates": (L, 200, 200, 200, 200, 403),
     "GET /estates/<estate_id>": (L, 200, 200, 200, 404, 403),
+    "GET /estates/<estate_id>/pdf": (L, 200, 200, 200, 404, 403),
     "GET /estates/<estate_id>/edit": (L, 200, 200, 403, 404, 403),
     "GET /estates/export.xlsx": (L, 200, 200, 200, 200, 403),
     "GET /exports/<job_id>": (L, 404, 404, 404, 404, 403),

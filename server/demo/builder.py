@@ -75,6 +75,7 @@ from server.domain.models import (
     Role,
     Severity,
     TemplateStatus,
+    UnitKind,
     User,
     inspection_inspector,
 )
@@ -451,6 +452,7 @@ class _Builder:
         self.communities: list[tuple[uuid.UUID, str, _District, str]] = []  # id, code, district, name
         streets_per = _split(n_streets, n_districts, rng)
         self._street_slots: list[tuple[uuid.UUID, str, _District]] = []
+        self.street_names: dict[str, str] = {}  # street code -> name
         lat0, lon0 = names.CITY_CENTRE
         for d_index, (d_name, d_pinyin) in enumerate(names.DISTRICTS[:n_districts]):
             angle = 2 * math.pi * d_index / n_districts + rng.uniform(-0.2, 0.2)
@@ -471,6 +473,7 @@ class _Builder:
                                         parent_id=district.region_id, level=RegionLevel.STREET,
                                         code=street_code, name=s_name))
                 self._street_slots.append((street_id, street_code, district))
+                self.street_names[street_code] = s_name
         per_street = _split(n_communities, len(self._street_slots), rng)
         used_by_district: dict[str, set[str]] = defaultdict(set)
         for (street_id, street_code, district), count in zip(self._street_slots, per_street, strict=True):
@@ -544,14 +547,41 @@ class _Builder:
             company_id = _uuid(rng)
             rows.append(self.synced(
                 rng, self.born, id=company_id, office_id=self.office_id, name=name,
+                kind=UnitKind.PROPERTY_COMPANY,
                 credit_code=_credit_code(rng, district.code, filed), filed_at=filed,
                 contact_person=names.person_name(rng), phone=names.mobile(rng),
                 address=f"{names.CITY_NAME}{district.name}{rng.choice(district.roads)}"
                         f"{rng.randrange(1, 400)}号"))
             self.companies.append((company_id, name))
+        self.n_property_companies = count
+        rows += self._street_offices()
         self.insert(Company, rows)
-        # A few large companies serve many estates, most serve one or two.
-        self.company_weights = [0.0] + [1 / (rank ** 0.9) for rank in range(1, count)]
+        # A few large companies serve many estates, most serve one or two; street offices none by
+        # weight (they answer only for the 无物业 estates of their own street).
+        self.company_weights = ([0.0] + [1 / (rank ** 0.9) for rank in range(1, count)]
+                                + [0.0] * (len(self.companies) - count))
+
+    def _street_offices(self) -> list[dict[str, Any]]:
+        """One street office (街道办事处) per street, with a login: the responsible unit that
+        receives the notices of its street's 无物业 estates and reports their fixes."""
+        rng = self.rng("street_offices")  # its own stream: the companies' draws stay as they were
+        rows = []
+        self.street_offices: dict[str, int] = {}  # street code -> index into self.companies
+        for _, street_code, district in self._street_slots:
+            name = f"{self.street_names[street_code]}办事处"
+            filed = self.start_day - timedelta(days=rng.randrange(365 * 5, 365 * 20))
+            body8 = f"{rng.randrange(1, 5)}{rng.randrange(10**7):07d}"
+            unit_id = _uuid(rng)
+            rows.append(self.synced(
+                rng, self.born, id=unit_id, office_id=self.office_id, name=name,
+                kind=UnitKind.STREET_OFFICE,  # 11: an organ of state, not an enterprise
+                credit_code=make_credit_code("11", district.code, body8 + _organisation_check(body8)),
+                filed_at=filed, contact_person=names.person_name(rng), phone=names.mobile(rng),
+                address=f"{names.CITY_NAME}{district.name}{rng.choice(district.roads)}"
+                        f"{rng.randrange(1, 400)}号"))
+            self.street_offices[street_code] = len(self.companies)
+            self.companies.append((unit_id, name))
+        return rows
 
     @staticmethod
     def _company_name(rng: random.Random, used: set[str]) -> str:
@@ -599,7 +629,9 @@ class _Builder:
                 district.inspectors.append((user_id, display))
         self.company_users: dict[uuid.UUID, uuid.UUID] = {}
         for index, (company_id, company_name) in enumerate(self.companies, start=1):
-            self.company_users[company_id] = add(f"company{index}", Role.COMPANY, names.person_name(rng),
+            street = index - self.n_property_companies  # the street offices come after the companies
+            username = f"company{index}" if street <= 0 else f"street{street}"
+            self.company_users[company_id] = add(username, Role.COMPANY, names.person_name(rng),
                                                  company_name, company_id=company_id)
         self._refuse_taken_usernames([row["username"] for row in rows])
         self.insert(User, rows)
@@ -621,7 +653,7 @@ class _Builder:
         total = round(120 * self.options.scale)
         community_weights = [rng.lognormvariate(0, 0.5) for _ in self.communities]
         per_community = _split(total, len(self.communities), rng, community_weights)
-        professional_companies = list(range(1, len(self.companies)))
+        professional_companies = list(range(1, self.n_property_companies))
         unserved = list(professional_companies)  # every company gets at least one estate first
         rng.shuffle(unserved)
         used_names: set[str] = set()
@@ -635,8 +667,10 @@ class _Builder:
                 if kind == ManagementType.PROFESSIONAL:
                     company_index = unserved.pop() if unserved else rng.choices(
                         range(len(self.companies)), weights=self.company_weights)[0]
-                elif kind == ManagementType.FALLBACK and rng.random() < 0.5:
-                    company_index = 0
+                elif kind == ManagementType.FALLBACK:
+                    # Half are looked after by the city's fallback company (兜底物业); the rest
+                    # have nobody, so the street office answers for them (see docs/rectification.md).
+                    company_index = 0 if rng.random() < 0.5 else self.street_offices[c_code[:-3]]
                 row, estate = self._estate(rng, kind, company_index, district, c_id, c_code, c_name,
                                            used_names, in_community)
                 rows.append(row)

@@ -7,9 +7,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from werkzeug.datastructures import FileStorage
 
 from server.domain.finding_workflow import TRANSITIONS, TransitionRefused
-from server.domain.models import Finding, Notice, Role
+from server.domain.models import Company, Finding, Notice, Role
 from server.domain.rectification import attach_after_photos, report_rectification
 from server.domain.rectification.access import can_see_notice
+from server.domain.registry.units import UNIT_KIND_LABELS
 from server.extensions import db
 from server.web import bp
 from server.web.helpers import CsrfForm, get_or_404, me, now, refuse, roles_required
@@ -21,7 +22,7 @@ MAX_PHOTOS = 9
 @bp.get("/company/notices")
 @roles_required(Role.COMPANY)
 def company_notices():
-    """本企业的整改通知书 My company's notices, newest first."""
+    """本单位的整改通知书 My unit's notices (a company's, a street office's ...), newest first."""
     rows = db.session.scalars(sa.select(Notice).where(Notice.company_id == me().company_id,
                                                       Notice.office_id == me().office_id)
                               .order_by(Notice.issued_at.desc()).limit(200)).all()
@@ -30,7 +31,9 @@ def company_notices():
             Finding.notice_id.in_([n.id for n in rows]),
             Finding.status.in_(TRANSITIONS["report_rectified"].sources))
         .group_by(Finding.notice_id)).all()) if rows else {}
-    return render_template("web/company_notices.html", notices=rows, todo=counts)
+    unit = db.session.get(Company, me().company_id)
+    return render_template("web/company_notices.html", notices=rows, todo=counts, unit=unit,
+                           unit_kind=UNIT_KIND_LABELS[unit.kind])
 
 
 def _reportable_finding(finding_id: str) -> Finding:
