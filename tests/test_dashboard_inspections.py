@@ -61,7 +61,7 @@ def test_an_inspection_shows_the_checklist_as_answered_with_photos_and_findings(
     login(client, answered["supervisor"])
     html = client.get(f"/inspections/{answered['inspection']}").get_data(as_text=True)
     assert "日常检查" in html and "阳光花园" in html and "李检查" in html
-    assert "92" in html and "92.0%" in html  # score, and its share of the maximum
+    assert "92" in html and "百分制 out of 100" in html  # the score is on a 100-point scale already
     assert answered["item_text"] in html and "消防栓箱门损坏，无水带" in html and "不合格" in html
     assert f"/photos/{answered['photo']}" in html
     assert "消防栓箱门损坏" in html.split("发现的问题")[1]  # the finding it raised

@@ -215,6 +215,8 @@ def estate_scores(estate: Estate, limit: int = 24) -> list[ScorePoint]:
 
 
 def percent(inspection: Inspection) -> float | None:
-    if inspection.score is None or not inspection.max_score:
+    """The score as a share of 100. shared_schema.scoring already puts it on a 100-point scale
+    (max_score holds the applicable points, not the scale), so it is not divided again."""
+    if inspection.score is None:
         return None
-    return float(inspection.score) / float(inspection.max_score) * 100
+    return float(inspection.score)
