@@ -62,3 +62,6 @@ xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m mobile.ui.screenshots
 xvfb-run -a -s "-screen 0 800x1280x24" .venv/bin/python -m mobile.ui.screenshots \
     --server "$url" --username "$inspector" --password "$password" --out "$out" --portrait
 say "screenshots in $out/landscape and $out/portrait"
+
+# The supervisors' web pages (headless Chromium) into docs/screens/web/.
+scripts/screens_web.sh
