@@ -453,17 +453,17 @@ def assessment_world() -> dict:
     def visit(key: str, score: int, day: int, **kw) -> Inspection:
         when = kw.pop("finished_at", None) or _cst(day)
         return inspection(place[key], inspectors=inspectors, status=kw.pop("status", finished),
-                          score=score, max_score=50, finished_at=when, **kw)
+                          score=score, max_score=80, finished_at=when, **kw)
 
-    visit("E1", 48, 8), visit("E1", 49, 22)
-    visit("E2", 45, 10)
-    visit("E3", 50, 5)
-    visit("E5", 40, 3)
+    visit("E1", 96, 8), visit("E1", 98, 22)
+    visit("E2", 90, 10)
+    visit("E3", 100, 5)
+    visit("E5", 80, 3)
     visit("E5", 0, 12, kind=InspectionKind.COMPLAINT)  # not a kind the rules count
-    visit("E5", 5, 14, status=InspectionStatus.CANCELLED)  # cancelled visits do not count
-    visit("E5", 10, 1, finished_at=datetime(2026, 9, 30, 15))  # 23:00 on 30 September, China time
-    visit("E6", 30, 18)
-    visit("E4", 50, 1, finished_at=_cst(20, month=11))  # November: another period
+    visit("E5", 10, 14, status=InspectionStatus.CANCELLED)  # cancelled visits do not count
+    visit("E5", 20, 1, finished_at=datetime(2026, 9, 30, 15))  # 23:00 on 30 September, China time
+    visit("E6", 60, 18)
+    visit("E4", 100, 1, finished_at=_cst(20, month=11))  # November: another period
 
     def problem(key: str, severity: Severity, found: datetime, due: datetime, closed: datetime | None = None,
                 category: str = "楼道堆放杂物") -> Finding:

@@ -85,7 +85,7 @@ def test_scores_runs_publication_and_credit_records(app, client, office_world):
         db.session.commit()
     login(client, office_world["admin"])
     scores = client.get("/assessment?period=2026-10").get_data(as_text=True)
-    assert "金色华府" in scores and "97.00" in scores and "95.30" in scores and "检查得分 96.00%" in scores
+    assert "金色华府" in scores and "97.00" in scores and "95.30" in scores and "检查得分 96.00 分" in scores
     assert "2026年10月" in client.get("/assessment/red-black?period=2026-10").get_data(as_text=True)
     assert "★★★★★" in client.get("/assessment/stars?period=2026-10").get_data(as_text=True)
     # A period still running cannot be published; October can.

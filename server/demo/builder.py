@@ -33,6 +33,7 @@ from server.demo import checklist_data, names
 from server.demo.photos import PhotoScene, render_photo
 from server.demo.wipe import delete_office_data
 from server.domain.accounts import hash_password, set_password
+from server.domain.assessment.demo import add_demo_assessment
 from server.domain.complaints.demo import add_demo_complaints
 from server.domain.credit_code import ALPHABET, make_credit_code
 from server.domain.database import take_change_numbers
@@ -418,6 +419,8 @@ class _Builder:
         self.counts["complaint"] = add_demo_complaints(  # 投诉 behind the complaint visits
             self.session, self.office_id, self.rng("complaints"), self.today, names.person_name)
         self.counts["inspection_plan"] = add_demo_plan(self.session, self.office_id, self.today)  # 双随机
+        self.counts["assessment_rule_set"] = add_demo_assessment(  # 量化考核 rules, last month public
+            self.session, self.office_id, self.today)
         return DemoReport(self.office_id, names.OFFICE_NAME, dict(self.counts), self.logins,
                           self.counts["photo_link"], self.today)
 

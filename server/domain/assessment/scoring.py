@@ -1,6 +1,6 @@
 """量化考核得分 Estate scores, company scores and company credit for one period.
 
-An estate's score is the mean of its inspections' percentages in the period, less points for the
+An estate's score is the mean of its inspections' scores (out of 100) in the period, less points for the
 findings found in it (by severity) and for the days its findings were overdue in it. A company's
 score is the mean of its scored estates' (equal or by households); its credit starts from the base
 and moves by its estates' findings, overdue days, escalations, and the office's penalties and
@@ -142,9 +142,10 @@ def _facts(session: Session, office_id: uuid.UUID, period: Period, rules: dict[s
         Inspection.finished_at >= start, Inspection.finished_at < end,
         Inspection.max_score > 0).order_by(Inspection.finished_at, Inspection.id))
     for inspection in inspections:
+        # An inspection's score is already out of 100 (shared_schema.scoring); max_score holds the
+        # applicable points, and one with none applicable said nothing about the estate.
         if inspection.estate_id in estate_ids and inspection.score is not None:
-            percent = inspection.score * 100 / inspection.max_score
-            facts[inspection.estate_id].inspections.append((inspection, percent))
+            facts[inspection.estate_id].inspections.append((inspection, inspection.score))
     # Found in the period (deductions), or overdue at some moment of it (overdue days), or a
     # severe one still open at its end (star conditions).
     findings = session.scalars(sa.select(Finding).where(
@@ -175,7 +176,7 @@ def _finding_label(finding: Finding) -> str:
 def _score_estate(estate: Estate, facts: _Facts, rules: dict[str, Any]) -> EstateScore:
     spec = rules["estate"]
     rows = [ScoreRow("inspection", inspection.id, local_date(inspection.finished_at),
-                     f"检查得分 {cents(percent)}%", cents(percent))
+                     f"检查得分 {cents(percent)} 分", cents(percent))
             for inspection, percent in facts.inspections]
     total = sum((percent for _, percent in facts.inspections), Decimal(0)) / len(facts.inspections)
     counts = {severity: 0 for severity in ("minor", "major", "severe")}
