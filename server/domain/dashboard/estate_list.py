@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from server.domain.dashboard.inspections import percent
+from server.domain.dashboard.list_filters import company_id, every_row, search_text, tick, url_args
 from server.domain.dashboard.scope import OPEN_STATUSES, overdue_clause, scoped
 from server.domain.models import Company, Estate, Finding, Inspection, InspectionStatus, Region, User
 from server.domain.problem_ledger import LedgerFilterError, decode_cursor, encode_cursor, search_estates
@@ -29,34 +30,19 @@ class EstateFilters:
     after: str | None = None
 
     def to_args(self, **changes) -> dict[str, str]:
-        values = replace(self, **changes) if changes else self
-        out = {}
-        for key, value in values.__dict__.items():
-            if value in (None, "", False):
-                continue
-            out[key] = "1" if value is True else str(value)
-        return out
+        return url_args(self, **changes)
 
 
 def parse_estate_filters(args: Mapping[str, str]) -> EstateFilters:
     raw = {k: (args.get(k) or "").strip() for k in EstateFilters.__dataclass_fields__}
-    values: dict[str, object] = {}
-    if len(raw["q"]) > 50:
-        raise LedgerFilterError("搜索词不能超过 50 个字 (search text too long)")
+    values: dict[str, object] = {"q": search_text(raw["q"]), "company": company_id(raw["company"]),
+                                 "open_only": tick(raw["open_only"]),
+                                 "overdue_only": tick(raw["overdue_only"])}
     if raw["region"]:
         if not raw["region"].isdigit() or len(raw["region"]) > 12:
             raise LedgerFilterError(f"区域代码应为数字：{raw['region'][:40]} (bad region code)")
         values["region"] = raw["region"]
-    if raw["company"]:
-        try:
-            values["company"] = uuid.UUID(raw["company"])
-        except ValueError:
-            raise LedgerFilterError("筛选条件「物业企业」无法识别 (bad company)") from None
-    for name in ("open_only", "overdue_only"):
-        if raw[name] and raw[name] not in ("1", "0"):
-            raise LedgerFilterError("勾选项只能是 1 或 0 (a tick box is 1 or 0)")
-        values[name] = raw[name] == "1"
-    filters = EstateFilters(q=raw["q"], after=raw["after"] or None, **values)  # type: ignore[arg-type]
+    filters = EstateFilters(after=raw["after"] or None, **values)  # type: ignore[arg-type]
     if filters.after:
         decode_cursor(filters.after, str)
     return filters
@@ -124,10 +110,4 @@ def estate_page(user: User, filters: EstateFilters, now,
 
 def iter_estates(user: User, filters: EstateFilters, now, chunk: int = 500) -> Iterator[EstateRow]:
     """Every row of the filtered list, a page at a time (for the export)."""
-    filters = replace(filters, after=None)
-    while True:
-        rows, cursor = estate_page(user, filters, now, size=chunk)
-        yield from rows
-        if cursor is None:
-            return
-        filters = replace(filters, after=cursor)
+    return every_row(lambda f: estate_page(user, f, now, size=chunk), filters)

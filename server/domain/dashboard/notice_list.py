@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
+from server.domain.dashboard.list_filters import company_id, every_row, search_text, tick, url_args
 from server.domain.dashboard.scope import OWES_FIX, days_late, overdue_clause, scoped
 from server.domain.models import Company, Estate, Finding, Notice, NoticeStatus, User
 from server.domain.problem_ledger import LedgerFilterError, decode_cursor, encode_cursor, search_estates
@@ -32,35 +33,20 @@ class NoticeFilters:
     after: str | None = None
 
     def to_args(self, **changes) -> dict[str, str]:
-        values = replace(self, **changes) if changes else self
-        out = {}
-        for key, value in values.__dict__.items():
-            if value in (None, "", False):
-                continue
-            out[key] = "1" if value is True else str(value)
-        return out
+        return url_args(self, **changes)
 
 
 def parse_notice_filters(args: Mapping[str, str]) -> NoticeFilters:
     """NoticeFilters from URL arguments; a malformed one is refused with a readable message."""
     raw = {k: (args.get(k) or "").strip() for k in NoticeFilters.__dataclass_fields__}
-    values: dict[str, object] = {}
-    if len(raw["q"]) > 50:
-        raise LedgerFilterError("搜索词不能超过 50 个字 (search text too long)")
+    values: dict[str, object] = {"q": search_text(raw["q"]), "company": company_id(raw["company"]),
+                                 "overdue_only": tick(raw["overdue_only"])}
     if raw["status"]:
         try:
             values["status"] = NoticeStatus(raw["status"])
         except ValueError:
             raise LedgerFilterError(f"状态无法识别：{raw['status'][:40]} (bad status)") from None
-    if raw["company"]:
-        try:
-            values["company"] = uuid.UUID(raw["company"])
-        except ValueError:
-            raise LedgerFilterError("筛选条件「物业企业」无法识别 (bad company)") from None
-    if raw["overdue_only"] and raw["overdue_only"] not in ("1", "0"):
-        raise LedgerFilterError("勾选项只能是 1 或 0 (a tick box is 1 or 0)")
-    values["overdue_only"] = raw["overdue_only"] == "1"
-    filters = NoticeFilters(q=raw["q"], after=raw["after"] or None, **values)  # type: ignore[arg-type]
+    filters = NoticeFilters(after=raw["after"] or None, **values)  # type: ignore[arg-type]
     if filters.after:
         decode_cursor(filters.after, datetime)
     return filters
@@ -130,10 +116,4 @@ def notice_page(user: User, filters: NoticeFilters, now: datetime,
 
 def iter_notices(user: User, filters: NoticeFilters, now: datetime, chunk: int = 500) -> Iterator[NoticeRow]:
     """Every row of the filtered list, a page at a time (for the export)."""
-    filters = replace(filters, after=None)
-    while True:
-        rows, cursor = notice_page(user, filters, now, size=chunk)
-        yield from rows
-        if cursor is None:
-            return
-        filters = replace(filters, after=cursor)
+    return every_row(lambda f: notice_page(user, f, now, size=chunk), filters)
