@@ -99,3 +99,30 @@ def test_the_notice_and_estate_pages_say_who_did_what(client, city):
     assert "修改记录" in html and "下发整改通知" in html and "王督导" in html
     estate = client.get(f"/estates/{city['estates'][1]}").get_data(as_text=True)
     assert "修改记录" in estate
+
+
+def test_revisits_come_earliest_deadline_first_searched_and_paged(client, city, app):
+    from server.domain.dashboard.revisit_list import RevisitFilters, revisit_page
+    from server.domain.models import Revisit, RevisitStatus
+
+    f = city["findings"]
+    with app.app_context():
+        made = {}
+        for key, due in (("future", ago(-3)), ("late", ago(10)), ("none", None)):
+            finding = db.session.get(Finding, uuid.UUID(f["lake" if key == "late" else "overdue"]))
+            revisit = Revisit(finding_id=finding.id, region_code=finding.region_code,
+                              status=RevisitStatus.PENDING, due_at=due)
+            db.session.add(revisit)
+            db.session.flush()
+            made[key] = str(revisit.id)
+        db.session.commit()
+        user = db.session.scalar(sa.select(User).where(User.username == city["supervisor"]))
+        first, cursor = revisit_page(user, RevisitFilters(), NOW, size=2)
+        rest, end = revisit_page(user, RevisitFilters(after=cursor), NOW, size=2)
+        assert end is None
+        assert [str(r.id) for r in first + rest] == [made["late"], made["future"], made["none"]]
+    html = client.get("/revisits").get_data(as_text=True)
+    assert html.index(made["late"]) < html.index(made["future"]) and "已逾期10天" in html
+    assert made["late"] in client.get("/revisits?q=chy").get_data(as_text=True)  # 翠湖雅苑
+    late_only = client.get("/revisits?late_only=1").get_data(as_text=True)
+    assert made["late"] in late_only and made["future"] not in late_only

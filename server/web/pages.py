@@ -10,6 +10,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import login_required
 
 from server.domain.dashboard.notice_list import STATUS_WORDS, notice_page, parse_notice_filters
+from server.domain.dashboard.revisit_list import parse_revisit_filters, revisit_page
 from server.domain.exports.notice_export import export_notices
 from server.domain.finding_workflow import STATUS_LABELS, TRANSITIONS
 from server.domain.models import (
@@ -26,7 +27,6 @@ from server.domain.models import (
     PhotoRole,
     Rectification,
     Revisit,
-    RevisitStatus,
     Role,
     User,
 )
@@ -40,7 +40,6 @@ from server.domain.rectification import (
 from server.domain.rectification.access import (
     can_see_estate,
     can_see_notice,
-    estates_in_scope,
     link_finding_id,
     may_see_notice_photos,
 )
@@ -48,7 +47,6 @@ from server.domain.rectification.closeout import record_revisit_with_evidence, r
 from server.domain.rectification.deadlines import DAY_KIND_LABELS, DayKind, default_days, local_date
 from server.domain.rectification.escalations import ESCALATION_LABELS, next_rung
 from server.domain.rectification.notices import notice_deadlines
-from server.domain.rectification.revisits import pending_revisits
 from server.domain.rectification.settings import setting
 from server.domain.registry.estates import notice_blocker
 from server.domain.registry.history import history_of
@@ -283,22 +281,22 @@ def notice_pdf(notice_id: str):
 @bp.get("/revisits")
 @roles_required(*FIELD)
 def revisits():
-    """回头看任务 My pending revisits (the tablet shows the same tasks)."""
+    """回头看任务 Pending revisits (an inspector's own; the tablet shows the same tasks),
+    earliest deadline first, searched and paged."""
     user = me()
-    if user.role == Role.INSPECTOR:
-        rows = db.session.scalars(pending_revisits(user)).all()
-    else:
-        scope = estates_in_scope(user).with_only_columns(Estate.id)
-        rows = db.session.scalars(
-            sa.select(Revisit).join(Finding, Finding.id == Revisit.finding_id)
-            .where(Revisit.status == RevisitStatus.PENDING, Finding.estate_id.in_(scope))
-            .order_by(Revisit.due_at.asc().nulls_last(), Revisit.id).limit(300)).all()
+    try:
+        filters = parse_revisit_filters(request.args)
+    except LedgerFilterError as exc:
+        refuse(exc)
+        return redirect(url_for("web.revisits"))
+    rows, cursor = revisit_page(user, filters, now())
     findings = [r.finding for r in rows]
     # Supervisors hand tasks on: to each estate's eligible inspectors (one query for the page).
     choices = eligible_inspectors(f.estate for f in findings) if user.role in OFFICE else {}
     assigned = {u.id: u for u in _people([], rows)}
     return render_template("web/revisits.html", revisits=rows, photos=photo_map(findings), form=CsrfForm(),
-                           choices=choices, assigned=assigned, can_assign=user.role in OFFICE)
+                           choices=choices, assigned=assigned, can_assign=user.role in OFFICE,
+                           filters=filters, cursor=cursor)
 
 
 @bp.post("/revisits/<revisit_id>")
