@@ -29,8 +29,9 @@ def _scored_city() -> dict:
     """The bulletin city with inspection scores and the template rules published for 2026."""
     world = city.build_city()
     office_id = world["office_id"]
-    # Inspection scores out of 50: 阳光花园 full marks, 翠湖雅苑 poor, 远山小区 between.
-    for name, score in (("阳光花园", 50), ("翠湖雅苑", 30), ("远山小区", 44)):
+    # Inspection scores (already out of 100; max_score is the applicable points, here 50):
+    # 阳光花园 full marks, 翠湖雅苑 poor, 远山小区 between.
+    for name, score in (("阳光花园", 100), ("翠湖雅苑", 60), ("远山小区", 88)):
         estate_id = db.session.scalar(sa.select(Estate.id).where(Estate.name == name))
         db.session.execute(sa.update(Inspection).where(Inspection.estate_id == estate_id)
                            .values(score=score, max_score=50))
