@@ -185,6 +185,9 @@ ROLE_PAGES += [  # notices list and an estate's printed history
                                                       "company": 403}),
     ("/notices/export.xlsx", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
     ("/estates/{estates[0]}/pdf", {"supervisor": 200, "inspector": 200, "far": 404, "company": 403}),
+    ("/companies?q=%E9%98%B3%E5%85%89&overdue_only=1", {"supervisor": 200, "inspector": 403, "far": 200,
+                                                        "company": 403}),
+    ("/companies/export.xlsx", {"supervisor": 200, "inspector": 403, "far": 200, "company": 403}),
 ]
 ROLE_PAGES += [
     ("/estates", {"supervisor": 200, "inspector": 200, "far": 200, "company": 403}),
@@ -282,6 +285,7 @@ ROUTE_TABLE: dict[str, tuple] = {
     "GET /checklists/template.xlsx": (L, 200, 200, 403, 200, 403),
     "GET /companies": (L, 200, 200, 403, 200, 403),
     "GET /companies/<company_id>": (L, 200, 200, 403, 200, 403),
+    "GET /companies/export.xlsx": (L, 200, 200, 403, 200, 403),
     "GET /companies/new": (L, 200, 200, 403, 200, 403),
     "GET /company/findings/<finding_id>/report": (L, 403, 403, 403, 403, 404),
     "GET /company/notices": (L, 403, 403, 403, 403, 200),

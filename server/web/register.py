@@ -76,11 +76,20 @@ def edit_estate(estate_id: str):
 @bp.get("/companies")
 @roles_required(*OFFICE)
 def companies():
-    """企业与责任单位 Companies and responsible units, with how many estates each answers for."""
-    counts = dict(db.session.execute(
-        sa.select(Estate.company_id, sa.func.count()).where(Estate.office_id == me().office_id)
-        .group_by(Estate.company_id)).all())
-    return render_template("web/companies.html", units=_units(), counts=counts)
+    """企业与责任单位 Companies and responsible units, searched, filtered and paged (the list
+    itself is the dashboard's: server.domain.dashboard.company_list)."""
+    from server.domain.dashboard.company_list import company_page, parse_company_filters
+    from server.domain.problem_ledger import LedgerFilterError
+    from server.web.helpers import now
+
+    try:
+        filters = parse_company_filters(request.args)
+    except LedgerFilterError as exc:
+        return render_template("web/companies.html", error=str(exc), filters=None, rows=[], cursor=None,
+                               kinds=list(UNIT_KIND_LABELS)), 400
+    rows, cursor = company_page(me(), filters, now())
+    return render_template("web/companies.html", error=None, filters=filters, rows=rows, cursor=cursor,
+                           kinds=list(UNIT_KIND_LABELS))
 
 
 def _unit_fields() -> UnitFields:
