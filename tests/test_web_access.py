@@ -360,7 +360,7 @@ ROUTE_TABLE: dict[str, tuple] = {
     "POST /complaints/<complaint_id>/<action>": (L, 404, 404, 403, 404, 403),
     "POST /complaints/import": (L, "ok", "ok", 403, "ok", 403),
     "POST /complaints/new": (L, "ok", "ok", 403, "ok", 403),
-    "POST /devices/<device_id>/revoke": (L, 404, 404, 404, 404, 403),
+    "POST /devices/<device_id>/revoke": (L, "ok", "ok", "ok", 404, 403),
     "POST /devices/pairing-code": (L, 404, 404, 404, 404, 403),
     "POST /estates/<estate_id>/edit": (L, "ok", "ok", 403, 404, 403),
     "POST /estates/<estate_id>/notices": (L, "ok", "ok", 403, 404, 403),
@@ -400,7 +400,8 @@ def test_every_route_has_a_row(app):
 def _filled(rule: str, city: dict) -> str:
     values = {"user_id": city["inspector_id"], "template_id": city["checklist"], "company_id": city["sunny"],
               "finding_id": city["findings"]["open"], "estate_id": city["estates"][0],
-              "inspection_id": city["inspection"], "key": "2026-03", "figure": "findings_found",
+              "inspection_id": city["inspection"], "device_id": city["device_id"], "key": "2026-03",
+              "figure": "findings_found",
               "sha256": "0" * 64, "token": "no-such-upload", "action": "close", "filename": "web.css",
               "path:filename": "web.css", "office_id": city["office"], "period_key": "2026-03"}
     path = rule
@@ -419,7 +420,8 @@ def _let_through(response) -> bool:
 def route_city(app):
     import uuid
 
-    from server.domain.models import Office
+    from server.domain.devices import create_pairing_code, pair_with_code
+    from server.domain.models import Office, User
     from tests import factories
     from tests.dashboard_city import NOW, build_city
 
@@ -427,6 +429,10 @@ def route_city(app):
     with app.app_context():
         city = build_city()
         city["admin"] = factories.user(db.session.get(Office, uuid.UUID(city["office"])), Role.ADMIN).username
+        # A tablet of the district's inspector: the device rows test managing it across districts.
+        inspector = db.session.get(User, uuid.UUID(city["inspector_id"]))
+        device, _ = pair_with_code(create_pairing_code(inspector), "检查员的平板", 1)
+        city["device_id"] = str(device.id)
         db.session.commit()
     return city
 
