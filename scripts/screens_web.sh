@@ -61,6 +61,7 @@ with sync_playwright() as p:
     shot("notices", "/notices")
     shot("revisits", "/revisits")
     shot("inspections", "/inspections")
+    shot("companies", "/companies")
     estate = re.search(r'href="(/estates/[0-9a-f-]{36})"', page.goto(f"{base}/estates?open_only=1").text())
     if estate:
         shot("estate", estate.group(1))
