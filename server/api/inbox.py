@@ -10,12 +10,45 @@ from flask import g, jsonify, request
 from server.api import bp
 from server.api.auth import require_device
 from server.api.errors import ApiError
+from server.api.openapi import OPERATIONS
 from server.domain.models.base import utcnow
 from server.domain.rectification import mark_reminders_read
 from server.domain.rectification.reminders import KIND_LABELS, inbox_query, unread_count
 from server.extensions import db
 
 LIMIT = 100
+
+# This module's entries of the OpenAPI description (server.api.openapi.OPERATIONS).
+_SCHEMA = {"name": "X-Xuncha-Schema", "in": "header", "required": True, "schema": {"type": "string"}}
+_ERROR = {"description": "错误 (error)",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_DEVICE_ERRORS = {str(code): _ERROR for code in (400, 401, 403, 426, 429)}
+_MOMENT = {"type": ["string", "null"], "format": "date-time"}
+_REMINDER = {"type": "object", "properties": {
+    "id": {"type": "string", "format": "uuid"}, "kind": {"type": "string"},
+    "kind_label": {"type": "string"}, "subject": {"type": "string"}, "body": {"type": "string"},
+    "sent_at": _MOMENT, "read_at": _MOMENT, "finding_id": {"type": "string", "format": "uuid"},
+    "revisit_id": {"type": ["string", "null"], "format": "uuid"}}}
+OPENAPI_OPERATIONS = {
+    "/inbox": {"get": {
+        "summary": "设备用户的提醒 (the device user's newest 100 reminders and the unread count)",
+        "parameters": [_SCHEMA],
+        "responses": {"200": {"description": "reminders, newest first", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {
+                "unread": {"type": "integer"}, "reminders": {"type": "array", "items": _REMINDER}}}}}},
+            **_DEVICE_ERRORS}}},
+    "/inbox/read": {"post": {
+        "summary": "标记提醒已读 (mark reminders read; others' ids count as unknown)",
+        "parameters": [_SCHEMA],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["ids"], "properties": {
+                "ids": {"type": "array", "maxItems": 500, "items": {"type": "string", "format": "uuid"}}}}}}},
+        "responses": {"200": {"description": "how many were marked", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"marked": {"type": "integer"}}}}}},
+            **_DEVICE_ERRORS}}},
+}
+
+OPERATIONS.update(OPENAPI_OPERATIONS)
 
 
 def _wire(moment) -> str | None:
