@@ -23,12 +23,12 @@ _SCHEMA = {"name": "X-Xuncha-Schema", "in": "header", "required": True, "schema"
 _ERROR = {"description": "错误 (error)",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _DEVICE_ERRORS = {str(code): _ERROR for code in (400, 401, 403, 426, 429)}
-_MOMENT = {"type": ["string", "null"], "format": "date-time"}
+_MOMENT = {"type": "string", "format": "date-time", "nullable": True}  # OpenAPI 3.0
 _REMINDER = {"type": "object", "properties": {
     "id": {"type": "string", "format": "uuid"}, "kind": {"type": "string"},
     "kind_label": {"type": "string"}, "subject": {"type": "string"}, "body": {"type": "string"},
     "sent_at": _MOMENT, "read_at": _MOMENT, "finding_id": {"type": "string", "format": "uuid"},
-    "revisit_id": {"type": ["string", "null"], "format": "uuid"}}}
+    "revisit_id": {"type": "string", "format": "uuid", "nullable": True}}}
 OPENAPI_OPERATIONS = {
     "/inbox": {"get": {
         "summary": "设备用户的提醒 (the device user's newest 100 reminders and the unread count)",
