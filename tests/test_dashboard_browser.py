@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from server.domain.dashboard.scope import OWES_FIX
 from server.domain.models import Finding, FindingStatus, Notice
 from server.extensions import db
 from tests import factories
@@ -50,10 +51,14 @@ def test_supervisor_reads_the_overview_works_the_ledger_and_exports_it(
             page.click("button[type=submit]")
             page.wait_for_selector("h1:has-text('总览')")
             with app.app_context():
+                in_district = Finding.region_code.startswith(city["district_code"])
                 open_count = db.session.scalar(sa.select(sa.func.count()).where(
-                    Finding.region_code.startswith(city["district_code"]),
-                    Finding.status != FindingStatus.CLOSED))
+                    in_district, Finding.status != FindingStatus.CLOSED))
+                # 逾期: a fix still owed (no report from the company yet) and the deadline passed.
+                overdue_count = db.session.scalar(sa.select(sa.func.count()).where(
+                    in_district, Finding.status.in_(OWES_FIX), Finding.due_at < NOW))
             assert int(_figure(page, "未销号 Open")) == open_count
+            assert int(_figure(page, "逾期 Overdue")) == overdue_count
             assert _figure(page, "逾期 Overdue") == "2" and _figure(page, "整改率") == "28.6%"
             assert page.locator("svg.chart").count() == 3
             page.screenshot(path=str(shots / "overview.png"), full_page=True)
