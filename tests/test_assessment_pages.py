@@ -18,9 +18,8 @@ from server.domain.assessment import rules as assessment_rules
 from server.domain.models import AssessmentRun, CreditRecord, Role, RuleSet
 from server.extensions import db
 from tests import factories
+from tests.browser_support import CHROMIUM, FLAGS, log_in
 from tests.mobile_helpers import live_server  # noqa: F401
-from tests.test_web_browser import CHROMIUM, FLAGS
-from tests.test_web_browser import _login as browser_login
 from tests.web_support import login, token_from
 
 
@@ -132,7 +131,7 @@ def test_rules_page_and_red_black_list_in_a_browser(app, live_server, office_wor
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-            browser_login(page, base, office_world["admin"])
+            log_in(page, base, office_world["admin"])
             page.goto(f"{base}/assessment/rules")
             page.fill("textarea[name=rules]", '{"format": "xuncha.assessment-rules", "format_version": 1}')
             page.click("text=检查并保存草稿")

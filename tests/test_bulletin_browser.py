@@ -8,16 +8,11 @@ import os
 import shutil
 from datetime import datetime
 
-import pytest
-
 from tests import bulletin_city as city
-from tests import factories
+from tests.browser_support import CHROMIUM, FLAGS, log_in, needs_chromium
 from tests.mobile_helpers import live_server  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = needs_chromium
 NOW = datetime(2026, 12, 2, 2, 0)
 
 
@@ -36,10 +31,7 @@ def test_supervisor_opens_the_monthly_bulletin_and_follows_a_figure_to_its_rows(
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                        accept_downloads=True).new_page()
-            page.goto(f"{base}/login")
-            page.fill("input[name=username]", world["supervisor"])
-            page.fill("input[name=password]", factories.PASSWORD)
-            page.click("button[type=submit]")
+            log_in(page, base, world["supervisor"])
             page.click("nav >> text=统计通报")
             page.wait_for_selector("h1:has-text('统计通报')")
             page.screenshot(path=str(shots / "bulletins.png"), full_page=True)

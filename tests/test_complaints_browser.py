@@ -9,18 +9,15 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from server.domain.models import Complaint, ComplaintStatus, InspectionPlan, PlanStatus
 from server.extensions import db
 from tests import factories
+from tests.browser_support import CHROMIUM, FLAGS, log_in, needs_chromium
 from tests.mobile_helpers import live_server  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = needs_chromium
 NOW = datetime(2026, 11, 20, 2, 0)
 
 
@@ -40,10 +37,7 @@ def test_supervisor_files_a_complaint_and_draws_a_plan(live_server, app, tmp_pat
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-            page.goto(f"{base}/login")
-            page.fill("input[name=username]", boss)
-            page.fill("input[name=password]", factories.PASSWORD)
-            page.click("button[type=submit]")
+            log_in(page, base, boss)
             page.wait_for_selector("nav")
 
             page.click("nav >> text=投诉")

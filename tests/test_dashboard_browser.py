@@ -9,21 +9,17 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from server.domain.dashboard.scope import OWES_FIX
 from server.domain.models import Finding, FindingStatus, Notice
 from server.extensions import db
-from tests import factories
+from tests.browser_support import CHROMIUM, FLAGS, log_in, needs_chromium
 from tests.dashboard_city import NOW, build_city
 from tests.mobile_helpers import live_server  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = needs_chromium
 
 
 def _figure(page, label: str) -> str:
@@ -45,10 +41,7 @@ def test_supervisor_reads_the_overview_works_the_ledger_and_exports_it(
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                        accept_downloads=True).new_page()
-            page.goto(f"{base}/login")
-            page.fill("input[name=username]", city["supervisor"])
-            page.fill("input[name=password]", factories.PASSWORD)
-            page.click("button[type=submit]")
+            log_in(page, base, city["supervisor"])
             page.wait_for_selector("h1:has-text('总览')")
             with app.app_context():
                 in_district = Finding.region_code.startswith(city["district_code"])

@@ -16,12 +16,10 @@ from server.domain.photos import PhotoLimits, add_photo
 from server.extensions import db
 from server.storage import get_photo_store
 from tests import factories
+from tests.browser_support import CHROMIUM, FLAGS, log_in, needs_chromium
 from tests.mobile_helpers import live_server  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -46,13 +44,6 @@ def estate_with_findings(app):
     return out
 
 
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", factories.PASSWORD)
-    page.click("button[type=submit]")
-
-
 def test_supervisor_issues_a_notice_and_the_company_reads_it_on_a_phone(
         live_server, estate_with_findings, tmp_path):  # noqa: F811
     from playwright.sync_api import sync_playwright
@@ -65,7 +56,7 @@ def test_supervisor_issues_a_notice_and_the_company_reads_it_on_a_phone(
         try:
             desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
             page = desk.new_page()
-            _login(page, base, estate_with_findings["supervisor"])
+            log_in(page, base, estate_with_findings["supervisor"])
             page.goto(f"{base}/estates/{estate_with_findings['estate']}")
             _all_images_shown(page)
             for box in page.query_selector_all("input[name=finding_id]"):
@@ -80,7 +71,7 @@ def test_supervisor_issues_a_notice_and_the_company_reads_it_on_a_phone(
             phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                         is_mobile=True, has_touch=True, locale="zh-CN")
             mobile = phone.new_page()
-            _login(mobile, base, estate_with_findings["company"])
+            log_in(mobile, base, estate_with_findings["company"])
             mobile.wait_for_selector(f"text={label}")
             mobile.click(f"text={label}")
             mobile.wait_for_selector("text=报告已整改")

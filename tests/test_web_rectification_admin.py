@@ -28,6 +28,7 @@ from server.domain.models import (
 )
 from server.domain.rectification import issue_notice, mark_finding_overdue
 from server.extensions import db
+from tests.browser_support import CHROMIUM, FLAGS, log_in, needs_chromium
 from tests.mobile_helpers import live_server  # noqa: F401
 from tests.web_support import login, token_from
 
@@ -251,16 +252,13 @@ def test_cancelling_is_for_the_regions_supervisors(client, office):
 
 # -- in a real browser: the form wiring the test client cannot see -------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
 
-
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
+@needs_chromium
 def test_the_forms_work_in_a_browser(live_server, office, tmp_path):  # noqa: F811
     """The estate page's escalation fields sit inside the issue form and reach their own form
     through form="…"; the cancel form asks for confirmation. Screenshots: XUNCHA_SCREENSHOTS."""
     from playwright.sync_api import sync_playwright
 
-    from tests.test_web_browser import FLAGS, _login
 
     base, shots = live_server.url, tmp_path / "shots"
     shots.mkdir()
@@ -269,7 +267,7 @@ def test_the_forms_work_in_a_browser(live_server, office, tmp_path):  # noqa: F8
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
             page.on("dialog", lambda dialog: dialog.accept())
-            _login(page, base, office["supervisor"])
+            log_in(page, base, office["supervisor"])
             page.goto(f"{base}/estates/{office['estate']}")
             card = page.locator(f"#f-{office['late']}")
             card.locator("summary").click()
@@ -285,7 +283,7 @@ def test_the_forms_work_in_a_browser(live_server, office, tmp_path):  # noqa: F8
             page.screenshot(path=str(shots / "revisits.png"), full_page=True)
 
             page.context.clear_cookies()  # the calendar is office-wide: its keeper logs in
-            _login(page, base, office["chief"])
+            log_in(page, base, office["chief"])
             page.goto(f"{base}/calendar?year=2026")
             page.fill("input[name=day]", "2026-03-04")
             page.fill("input[name=name]", "台风停工")
