@@ -84,3 +84,29 @@ venv_ensure() {
         echo "$stamp" > .venv/.xuncha-installed
     fi
 }
+
+# A scratch demo city served on a free port (for the screenshot scripts): exports
+# XUNCHA_INSTANCE, sets demo_url; the EXIT trap stops the server and removes the instance.
+demo_server_start() {
+    demo_instance=$(mktemp -d)
+    demo_server_pid=""
+    trap demo_server_stop EXIT
+    export XUNCHA_INSTANCE=$demo_instance
+    say "demo city in $demo_instance"
+    .venv/bin/xuncha db upgrade >/dev/null
+    .venv/bin/xuncha demo build >/dev/null
+    local port
+    port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    .venv/bin/xuncha serve --host 127.0.0.1 --port "$port" --no-jobs >"$demo_instance/serve.log" 2>&1 &
+    demo_server_pid=$!
+    demo_url="http://127.0.0.1:$port"
+    for _ in $(seq 60); do
+        curl -fs "$demo_url/api/v1/health" >/dev/null 2>&1 && break
+        sleep 0.5
+    done
+}
+
+demo_server_stop() {
+    [ -n "${demo_server_pid:-}" ] && kill "$demo_server_pid" 2>/dev/null && wait "$demo_server_pid" 2>/dev/null
+    rm -rf "${demo_instance:-}"
+}

@@ -13,27 +13,8 @@ venv_ensure
 [ -f mobile/ui/assets/XunchaCJK.ttf ] || .venv/bin/python -m mobile.ui.font_subset >/dev/null
 
 out=${1:-docs/screens/tablet}
-instance=$(mktemp -d)
-server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    rm -rf "$instance"
-}
-trap cleanup EXIT
-export XUNCHA_INSTANCE=$instance
-
-say "demo city in $instance"
-.venv/bin/xuncha db upgrade >/dev/null
-.venv/bin/xuncha demo build >/dev/null
-
-port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-.venv/bin/xuncha serve --host 127.0.0.1 --port "$port" --no-jobs >"$instance/serve.log" 2>&1 &
-server_pid=$!
-url="http://127.0.0.1:$port"
-for _ in $(seq 60); do
-    curl -fs "$url/api/v1/health" >/dev/null 2>&1 && break
-    sleep 0.5
-done
+demo_server_start
+url=$demo_url
 
 # The field inspector with the most pending revisits, so the revisit screen has a real one.
 inspector=$(.venv/bin/python - <<'PY'

@@ -8,26 +8,8 @@ cd "$(dirname "$0")/.."
 
 venv_ensure
 out=${1:-docs/screens/web}
-instance=$(mktemp -d)
-server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    rm -rf "$instance"
-}
-trap cleanup EXIT
-export XUNCHA_INSTANCE=$instance
-
-say "demo city in $instance"
-.venv/bin/xuncha db upgrade >/dev/null
-.venv/bin/xuncha demo build >/dev/null
-port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-.venv/bin/xuncha serve --host 127.0.0.1 --port "$port" --no-jobs >"$instance/serve.log" 2>&1 &
-server_pid=$!
-url="http://127.0.0.1:$port"
-for _ in $(seq 60); do
-    curl -fs "$url/api/v1/health" >/dev/null 2>&1 && break
-    sleep 0.5
-done
+demo_server_start
+url=$demo_url
 
 mkdir -p "$out"
 XUNCHA_URL=$url XUNCHA_OUT=$out .venv/bin/python - <<'PY'
