@@ -72,7 +72,8 @@ YEAR = {
 YEAR_RATES = {"rectification_rate": ("80.0%", "66.7%", "100.0%"),
               "on_time_rate": ("44.4%", "33.3%", "66.7%"),
               "revisit_pass_rate": ("80.0%", "66.7%", "100.0%")}
-YEAR_CATEGORIES = [(FIRE, (4, 4, 4, 2, 4)), (CLUTTER, (3, 3, 2, 1, 3)), (WIRES, (3, 1, 3, 1, 1))]
+# 飞线充电 (fei) before 楼道堆放杂物 (lou): categories found as often come in pinyin order.
+YEAR_CATEGORIES = [(FIRE, (4, 4, 4, 2, 4)), (WIRES, (3, 1, 3, 1, 1)), (CLUTTER, (3, 3, 2, 1, 3))]
 # Month → (found, closed) for the months with any.
 YEAR_TREND = {"2026-03": (1, 1), "2026-06": (1, 0), "2026-07": (0, 1), "2026-10": (2, 0),
               "2026-11": (6, 4), "2026-12": (0, 2)}

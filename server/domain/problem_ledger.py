@@ -331,7 +331,7 @@ def ledger_choices(user: User) -> LedgerChoices:
     return LedgerChoices(
         regions=list(db.session.scalars(regions.order_by(Region.code).limit(300))),
         companies=list(db.session.scalars(sa.select(Company).where(Company.office_id == user.office_id)
-                                          .order_by(Company.name).limit(1000))),
+                                          .order_by(Company.name_pinyin).limit(1000))),
         categories=list(db.session.scalars(categories)),
         inspectors=list(db.session.scalars(people.order_by(User.display_name).limit(500))),
     )

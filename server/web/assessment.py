@@ -254,7 +254,7 @@ def credit_records_page():
     """奖惩记录: penalties and commendations counted in company credit."""
     office_id = me().office_id
     companies = db.session.query(Company).filter(Company.office_id == office_id,
-                                                 Company.deleted_at.is_(None)).order_by(Company.name).all()
+                                                 Company.deleted_at.is_(None)).order_by(Company.name_pinyin).all()
     return render_template("web/assessment/credit_records.html", form=CsrfForm(), companies=companies,
                            records=credit_records.records_of(db.session, office_id),
                            kinds=credit_records.KINDS_ZH, may_edit=covers_whole_office(me()),

@@ -103,7 +103,7 @@ def complaints():
 
 
 def _estate_choices() -> list[Estate]:
-    return db.session.scalars(estates_in_scope(me()).order_by(Estate.name)).all()
+    return db.session.scalars(estates_in_scope(me()).order_by(Estate.name_pinyin)).all()
 
 
 @bp.get("/complaints/new")

@@ -85,7 +85,7 @@ def _form_choices(user: User) -> dict:
     regions = db.session.scalars(sa.select(Region).where(
         Region.office_id == office_id, Region.code.startswith(prefix)).order_by(Region.code)).all()
     companies = db.session.scalars(sa.select(Company).where(Company.office_id == office_id)
-                                   .order_by(Company.name)).all()
+                                   .order_by(Company.name_pinyin)).all()
     templates = db.session.scalars(sa.select(ChecklistTemplate).where(
         ChecklistTemplate.office_id == office_id, ChecklistTemplate.status == TemplateStatus.PUBLISHED)
         .order_by(ChecklistTemplate.published_at.desc())).all()
@@ -218,9 +218,9 @@ def recusals():
     inspectors = db.session.scalars(sa.select(User).where(
         User.office_id == user.office_id, User.role == Role.INSPECTOR, User.active)
         .order_by(User.username)).all()
-    estates = db.session.scalars(estates_in_scope(user).order_by(Estate.name)).all()
+    estates = db.session.scalars(estates_in_scope(user).order_by(Estate.name_pinyin)).all()
     companies = db.session.scalars(sa.select(Company).where(Company.office_id == user.office_id)
-                                   .order_by(Company.name)).all()
+                                   .order_by(Company.name_pinyin)).all()
     return render_template("web/plans/recusals.html", recusals=rows, inspectors=inspectors, estates=estates,
                            companies=companies, form=CsrfForm())
 

@@ -12,6 +12,7 @@ from server.domain import assessment
 from server.domain.assessment import runs as assessment_runs
 from server.domain.models import AssessmentRun, Office
 from server.domain.periods import Period, PeriodError
+from server.domain.pinyin_sort import by_pinyin
 from server.extensions import db
 from server.web import bp
 from server.web.helpers import get_or_404
@@ -33,8 +34,8 @@ def _published(office_id: str, period_key: str) -> tuple[Office, Period, Assessm
 def public_assessment():
     """考核结果公开: every office's published periods, newest first."""
     office_ids = db.session.scalars(sa.select(AssessmentRun.office_id).distinct()).all()
-    offices = db.session.scalars(sa.select(Office).where(Office.id.in_(office_ids))
-                                 .order_by(Office.name)).all()
+    offices = by_pinyin(db.session.scalars(sa.select(Office).where(Office.id.in_(office_ids))),
+                        lambda office: office.name)
     published = [(o, assessment_runs.published_periods(db.session, o.id)) for o in offices]
     return render_template("web/public/assessment.html", published=[(o, p) for o, p in published if p])
 

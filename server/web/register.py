@@ -40,7 +40,7 @@ def _register_labels():
 def _units() -> list[Company]:
     return db.session.scalars(sa.select(Company).where(Company.office_id == me().office_id,
                                                        Company.deleted_at.is_(None))
-                              .order_by(Company.kind, Company.name)).all()
+                              .order_by(Company.kind, Company.name_pinyin)).all()
 
 
 @bp.route("/estates/<estate_id>/edit", methods=["GET", "POST"])
@@ -145,7 +145,7 @@ def company(company_id: str):
         "phone": unit.phone, "address": unit.address}
     scope = estates_in_scope(me()).with_only_columns(Estate.id)
     estates = db.session.scalars(sa.select(Estate).where(Estate.company_id == unit.id, Estate.id.in_(scope))
-                                 .order_by(Estate.name)).all()
+                                 .order_by(Estate.name_pinyin)).all()
     accounts = db.session.scalars(sa.select(User).where(User.company_id == unit.id)
                                   .order_by(User.active.desc(), User.username)).all()
     return render_template("web/company.html", unit=unit, form=form, error=error, values=values,

@@ -25,6 +25,7 @@ class ListRow:
     grade: str
     reasons: list[str]
     company_name: str = ""  # for an estate: who manages it
+    name_key: str = ""  # pinyin sort key: ties on a list go by it
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def _pick(rows: list[ListRow], n: int, lists: dict[str, Any]) -> tuple[list[List
     red_min, black_below = lists.get("red_min_score"), lists.get("black_below_score")
     red = [r for r in rows if red_min is None or r.score >= Decimal(str(red_min))][:n]
     on_red = {r.id for r in red}
-    worst_first = sorted(rows, key=lambda r: (r.score, r.name))
+    worst_first = sorted(rows, key=lambda r: (r.score, r.name_key))
     black = [r for r in worst_first if r.id not in on_red
              and (black_below is None or r.score < Decimal(str(black_below)))][:n]
     return red, black
@@ -59,11 +60,12 @@ def red_black_lists(session: Session, office_id: uuid.UUID, period: Period, n: i
     lists = chosen.rules["lists"]
     n = int(lists["n"]) if n is None else n
     estate_rows, company_rows = period_scores(session, office_id, period, region_code_prefix, rule_set=chosen)
-    estates = [ListRow(s.estate_id, s.name, s.score, s.grade, s.reasons, s.company_name) for s in estate_rows]
+    estates = [ListRow(s.estate_id, s.name, s.score, s.grade, s.reasons, s.company_name, s.name_key)
+               for s in estate_rows]
     # Companies are ranked by credit on the lists (the figure their grade comes from).
     # A company none of whose estates was scored (nobody inspected them) is on neither list.
-    companies = [ListRow(c.company_id, c.name, c.credit, c.grade, c.reasons) for c in company_rows
-                 if c.score is not None]
+    companies = [ListRow(c.company_id, c.name, c.credit, c.grade, c.reasons, name_key=c.name_key)
+                 for c in company_rows if c.score is not None]
     red_estates, black_estates = _pick(estates, n, lists)
     red_companies, black_companies = _pick(companies, n, lists)
     return RedBlackLists(period, chosen.version, red_estates, black_estates, red_companies, black_companies)

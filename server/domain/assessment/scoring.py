@@ -71,6 +71,7 @@ class EstateScore:
     overdue_days: int
     open_severe: int  # severe findings still open at the period's end
     rows: list[ScoreRow] = field(default_factory=list)
+    name_key: str = ""  # the pinyin sort key of the name: ties in a ranking go by it
 
     @property
     def reasons(self) -> list[str]:
@@ -87,6 +88,7 @@ class CompanyScore:
     estates: int
     rows: list[ScoreRow] = field(default_factory=list)  # the estates behind the score
     credit_rows: list[ScoreRow] = field(default_factory=list)
+    name_key: str = ""
 
     @property
     def reasons(self) -> list[str]:
@@ -122,13 +124,13 @@ def _overdue_days(finding: Finding, start: datetime, end: datetime) -> int:
 def _estates(session: Session, office_id: uuid.UUID, region_code_prefix: str | None) -> list[Estate]:
     # The companies come with their estates: every score names its estate's company.
     query = (sa.select(Estate)
-             .options(load_only(Estate.id, Estate.name, Estate.region_code, Estate.company_id,
-                                Estate.households),
-                      selectinload(Estate.company).load_only(Company.id, Company.name))
+             .options(load_only(Estate.id, Estate.name, Estate.name_pinyin, Estate.region_code,
+                                Estate.company_id, Estate.households),
+                      selectinload(Estate.company).load_only(Company.id, Company.name, Company.name_pinyin))
              .where(Estate.office_id == office_id, Estate.deleted_at.is_(None)))
     if region_code_prefix:
         query = query.where(Estate.region_code.like(f"{region_code_prefix}%"))
-    return list(session.scalars(query.order_by(Estate.name)))
+    return list(session.scalars(query.order_by(Estate.name_pinyin)))
 
 
 def _facts(session: Session, office_id: uuid.UUID, period: Period, rules: dict[str, Any],
@@ -200,7 +202,7 @@ def _score_estate(estate: Estate, facts: _Facts, rules: dict[str, Any]) -> Estat
         estate_id=estate.id, name=estate.name, region_code=estate.region_code, company_id=estate.company_id,
         company_name=estate.company.name if estate.company else "", households=estate.households or 0,
         score=score, grade=grade_for(rules, score), inspections=len(facts.inspections), findings=counts,
-        overdue_days=overdue_days, open_severe=facts.open_severe, rows=rows)
+        overdue_days=overdue_days, open_severe=facts.open_severe, rows=rows, name_key=estate.name_pinyin)
 
 
 def _rules(session: Session, office_id: uuid.UUID, period: Period, rule_set: RuleSet | None) -> dict | None:
@@ -212,7 +214,8 @@ def estate_scores(session: Session, office_id: uuid.UUID, period: Period,
                   region_code_prefix: str | None = None, *,
                   rule_set: RuleSet | None = None,
                   as_of: datetime | None = None) -> list[EstateScore]:
-    """Scores of the estates with enough inspections in the period, best first (then by name).
+    """Scores of the estates with enough inspections in the period, best first (ties in pinyin
+    order of the name).
 
     Empty while the office has published no rules. `rule_set` re-runs the period with another
     version (the caller records it as an AssessmentRun); `as_of` bounds a period still running."""
@@ -225,7 +228,7 @@ def company_scores(session: Session, office_id: uuid.UUID, period: Period,
                    rule_set: RuleSet | None = None,
                    as_of: datetime | None = None) -> list[CompanyScore]:
     """Every company answering for an estate in the area: score from its estates, credit, grade
-    (from credit); best credit first, then by name."""
+    (from credit); best credit first, ties in pinyin order of the name."""
     return period_scores(session, office_id, period, region_code_prefix, rule_set=rule_set, as_of=as_of)[1]
 
 
@@ -243,7 +246,7 @@ def period_scores(session: Session, office_id: uuid.UUID, period: Period,
     minimum = int(rules["estate"]["min_inspections"])
     scored = {e.id: _score_estate(e, facts[e.id], rules) for e in estates
               if len(facts[e.id].inspections) >= minimum}
-    estate_result = sorted(scored.values(), key=lambda s: (-s.score, s.name))
+    estate_result = sorted(scored.values(), key=lambda s: (-s.score, s.name_key))
     if not companies:
         return estate_result, []
     by_company: dict[uuid.UUID, list[Estate]] = defaultdict(list)
@@ -264,8 +267,8 @@ def period_scores(session: Session, office_id: uuid.UUID, period: Period,
             score=_company_score(rules, its_scores), credit=credit, grade=grade_for(rules, credit),
             estates=len(its_scores),
             rows=[ScoreRow("estate", s.estate_id, None, f"{s.name} 得分", s.score) for s in its_scores],
-            credit_rows=credit_rows))
-    return estate_result, sorted(result, key=lambda c: (-c.credit, c.name))
+            credit_rows=credit_rows, name_key=its_estates[0].company.name_pinyin))
+    return estate_result, sorted(result, key=lambda c: (-c.credit, c.name_key))
 
 
 def _company_score(rules: dict[str, Any], scored: list[EstateScore]) -> Decimal | None:

@@ -23,6 +23,7 @@ class StarRating:
     stars: int
     score: Decimal
     reasons: list[str]  # why not one star more, when a condition held it back
+    name_key: str = ""  # pinyin sort key of the name
 
 
 def _band_for(score: EstateScore, bands: list[dict[str, Any]]) -> tuple[int, list[str]]:
@@ -44,7 +45,7 @@ def _band_for(score: EstateScore, bands: list[dict[str, Any]]) -> tuple[int, lis
 def star_ratings(session: Session, office_id: uuid.UUID, period: Period,
                  region_code_prefix: str | None = None, *,
                  rule_set: RuleSet | None = None) -> list[StarRating]:
-    """Stars of every scored estate, most stars first, then by score and name."""
+    """Stars of every scored estate, most stars first, then by score, ties in pinyin order of the name."""
     chosen = rule_set or rules_in_force(session, office_id, period)
     if chosen is None:
         return []
@@ -52,8 +53,8 @@ def star_ratings(session: Session, office_id: uuid.UUID, period: Period,
     for score in estate_scores(session, office_id, period, region_code_prefix, rule_set=chosen):
         stars, held_back = _band_for(score, chosen.rules["stars"])
         ratings.append(StarRating(score.estate_id, score.name, score.company_name, stars, score.score,
-                                  [f"得分 {score.score}", *held_back]))
-    return sorted(ratings, key=lambda r: (-r.stars, -r.score, r.name))
+                                  [f"得分 {score.score}", *held_back], score.name_key))
+    return sorted(ratings, key=lambda r: (-r.stars, -r.score, r.name_key))
 
 
 def star_history(session: Session, office_id: uuid.UUID, period: Period, count: int = 4

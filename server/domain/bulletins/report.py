@@ -25,6 +25,7 @@ from server.domain.bulletins.figures import (
 from server.domain.models import Office, Region
 from server.domain.models.base import utcnow
 from server.domain.periods import Period
+from server.domain.pinyin_sort import pinyin_key
 
 BULLETIN_KINDS_ZH = {"week": "周报送", "month": "月通报", "quarter": "季度通报", "half": "半年统计",
                      "year": "年度统计"}
@@ -146,8 +147,9 @@ def _source_rows(session: Session, source_key: str, figures: list, office_id: uu
 def count_figures(session: Session, office_id: uuid.UUID, period: Period, region_prefix: str | None,
                   regions: list[Region]) -> tuple[Counts, dict[str, Counts], list[CategoryCounts]]:
     """Totals, the counts of each region of `regions` (keyed by code) and of each problem
-    category (most problems found first). Rows are grouped by the region code copied onto
-    them (a community's) and added up into the breakdown region whose code begins it."""
+    category (most problems found first, ties in pinyin order). Rows are grouped by the region
+    code copied onto them (a community's) and added up into the breakdown region whose code
+    begins it."""
     totals, per_region = Counts(), {r.code: Counts() for r in regions}
     lengths = sorted({len(r.code) for r in regions})
     by_category: dict[str, Counts] = {}
@@ -167,7 +169,7 @@ def count_figures(session: Session, office_id: uuid.UUID, period: Period, region
         totals.values.setdefault(figure.key, 0)
     categories = [CategoryCounts(c, counts) for c, counts in by_category.items()
                   if any(counts[k] for k in category_keys)]
-    categories.sort(key=lambda row: (-row.counts["findings_found"], row.category))
+    categories.sort(key=lambda row: (-row.counts["findings_found"], pinyin_key(row.category)))
     return totals, per_region, categories
 
 

@@ -43,7 +43,9 @@ def figure_rows(session: Session, office_id: uuid.UUID, period: Period, figure_k
     ids = row_ids(figure, office_id, period, region_prefix, category, channel).subquery()
     total = session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
     model = rows_model(figure)
-    order = [_NEWEST_FIRST[model].desc(), model.id] if model in _NEWEST_FIRST else [Estate.name, Estate.id]
+    # Estates (检查小区数) in pinyin order of their names; other rows newest first.
+    order = ([_NEWEST_FIRST[model].desc(), model.id] if model in _NEWEST_FIRST
+             else [Estate.name_pinyin, Estate.id])
     rows = list(session.scalars(sa.select(model).where(model.id.in_(sa.select(ids.c[0])))
                                 .order_by(*order).limit(limit)))
     finding_ids = {r.finding_id for r in rows if isinstance(r, Revisit | Escalation)}

@@ -1,6 +1,7 @@
 """物业企业 The office's companies and responsible units: searched by name or credit code,
-filtered by kind and by having overdue findings in the user's area, paged by keyset on the
-name, each with its estates and open / overdue counts (counted within the user's area)."""
+filtered by kind and by having overdue findings in the user's area, in pinyin order of the
+name (paged by keyset on it), each with its estates and open / overdue counts (counted within
+the user's area)."""
 
 from __future__ import annotations
 
@@ -66,13 +67,13 @@ def company_page(user: User, filters: CompanyFilters, now: datetime,
         late_estates = sa.select(Finding.estate_id).where(*scoped(Finding, user), overdue_clause(now))
         where.append(Company.id.in_(sa.select(Estate.company_id).where(Estate.id.in_(late_estates))))
     if filters.after:
-        name, row_id = decode_cursor(filters.after, str)
-        where.append(sa.tuple_(Company.name, Company.id) > sa.tuple_(name, row_id))
+        key, row_id = decode_cursor(filters.after, str)
+        where.append(sa.tuple_(Company.name_pinyin, Company.id) > sa.tuple_(key, row_id))
     companies = list(db.session.scalars(sa.select(Company).where(*where)
-                                        .order_by(Company.name, Company.id).limit(size + 1)))
+                                        .order_by(Company.name_pinyin, Company.id).limit(size + 1)))
     cursor = None
     if len(companies) > size:
-        cursor = encode_cursor(companies[size - 1].name, companies[size - 1].id)
+        cursor = encode_cursor(companies[size - 1].name_pinyin, companies[size - 1].id)
     companies = companies[:size]
     ids = [c.id for c in companies]
     counts: dict[uuid.UUID, list[int]] = {i: [0, 0, 0] for i in ids}

@@ -1,5 +1,6 @@
 """小区 Every estate of the user's area (not only those with open findings): company, latest
-score, open and overdue counts; searched, filtered, paged by keyset on the name."""
+score, open and overdue counts; searched, filtered, in pinyin order of the name, paged by keyset
+on it."""
 
 from __future__ import annotations
 
@@ -71,11 +72,11 @@ def _select(user: User, filters: EstateFilters, now) -> sa.Select:
         where.append(Estate.id.in_(sa.select(Finding.estate_id).where(
             condition, Finding.deleted_at.is_(None), Finding.office_id == user.office_id)))
     if filters.after:
-        name, row_id = decode_cursor(filters.after, str)
-        where.append(sa.tuple_(Estate.name, Estate.id) > sa.tuple_(name, row_id))
+        key, row_id = decode_cursor(filters.after, str)
+        where.append(sa.tuple_(Estate.name_pinyin, Estate.id) > sa.tuple_(key, row_id))
     return (sa.select(Estate, Region.name, Company.name)
             .join(Region, Region.id == Estate.region_id).outerjoin(Company, Company.id == Estate.company_id)
-            .where(*where).order_by(Estate.name, Estate.id))
+            .where(*where).order_by(Estate.name_pinyin, Estate.id))
 
 
 def _rows(records, now) -> list[EstateRow]:
@@ -104,7 +105,7 @@ def estate_page(user: User, filters: EstateFilters, now,
                 size: int = PAGE_SIZE) -> tuple[list[EstateRow], str | None]:
     records = db.session.execute(_select(user, filters, now).limit(size + 1)).all()
     rows = _rows(records[:size], now)
-    cursor = encode_cursor(rows[-1].estate.name, rows[-1].estate.id) if len(records) > size else None
+    cursor = encode_cursor(rows[-1].estate.name_pinyin, rows[-1].estate.id) if len(records) > size else None
     return rows, cursor
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.domain.estate_initials import name_initials
 from server.domain.models.base import IdMixin, ScopedMixin, SyncMixin, TimestampMixin, enum_column
 from server.domain.models.enums import CommitteeStatus, ManagementType, RegionLevel, Role, UnitKind
+from server.domain.pinyin_sort import KEY_LENGTH, pinyin_key
 from server.extensions import db
 
 
@@ -62,8 +63,16 @@ class Company(SyncMixin, db.Model):
     contact_person: Mapped[str] = mapped_column(sa.String(50), default="")
     phone: Mapped[str] = mapped_column(sa.String(30), default="")
     address: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The name's pinyin sort key (server.domain.pinyin_sort), kept by the listener below, so
+    # lists order and page companies as a Chinese reader expects.
+    name_pinyin: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), default="", index=True)
 
     estates: Mapped[list[Estate]] = relationship(back_populates="company")
+
+
+@sa.event.listens_for(Company.name, "set")
+def _keep_company_pinyin(company: Company, value: str, _old, _initiator) -> None:
+    company.name_pinyin = pinyin_key(value)
 
 
 class Estate(ScopedMixin, SyncMixin, db.Model):
@@ -92,6 +101,7 @@ class Estate(ScopedMixin, SyncMixin, db.Model):
     # Pinyin initials of the name (阳光花园 → yghy) for the problem ledger's search; every
     # assignment of `name` keeps them (listener below), so no write path can forget them.
     name_initials: Mapped[str] = mapped_column(sa.String(100), default="", index=True)
+    name_pinyin: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), default="", index=True)  # as Company's
 
     region: Mapped[Region] = relationship()
     company: Mapped[Company | None] = relationship(back_populates="estates")
@@ -100,6 +110,7 @@ class Estate(ScopedMixin, SyncMixin, db.Model):
 @sa.event.listens_for(Estate.name, "set")
 def _keep_name_initials(estate: Estate, value: str, _old, _initiator) -> None:
     estate.name_initials = name_initials(value)
+    estate.name_pinyin = pinyin_key(value)
 
 
 def new_session_token() -> str:
