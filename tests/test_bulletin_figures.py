@@ -86,3 +86,21 @@ def test_a_week_straddling_the_month_end_counts_its_own_days(world):
 def test_an_unknown_region_is_refused_with_a_message(world):
     with pytest.raises(BulletinError, match="没有代码为"):
         build_bulletin(db.session, world["office_id"], Period.parse("2026-11"), "999999")
+
+
+def test_each_complaint_figure_of_each_channel_is_the_count_of_its_rows(world):
+    """The 投诉按渠道 table (complaints.stats) and the rows its cells link to (figures.py) read the
+    same clauses: every one of the four figures, every channel, the month and the year."""
+    from server.domain.complaints.stats import complaints_by_channel
+
+    figures = {"received": "complaints_received", "resolved": "complaints_resolved",
+               "on_time": "complaints_on_time", "satisfied": "complaints_satisfied"}
+    for key, region in (("2026-11", None), ("2026", None), ("2026", world["east_code"])):
+        period = Period.parse(key)
+        for row in complaints_by_channel(db.session, world["office_id"], period, region):
+            for attribute, figure in figures.items():
+                ids = db.session.scalars(row_ids(FIGURE_BY_KEY[figure], world["office_id"], period, region,
+                                                 channel=str(row.channel))).all()
+                assert len(ids) == getattr(row, attribute), (key, region, row.channel, figure)
+    hotline = next(r for r in complaints_by_channel(db.session, world["office_id"], Period.parse("2026-11")))
+    assert (hotline.received, hotline.resolved, hotline.on_time, hotline.satisfied) == (3, 2, 1, 1)

@@ -62,7 +62,8 @@ def test_every_linked_number_on_the_page_is_the_count_of_its_rows(client, world)
         page = client.get(f"/bulletins/{key}").get_data(as_text=True)
         links = re.findall(r'<a data-figure="([a-z_]+)" href="([^"]+)">([^<]+)</a>', page)
         assert len(links) >= 14 * 3 + 5 * 3 + 6 * 2  # figures × areas, categories, channels
-        assert {"complaints_received", "complaints_resolved"} <= {f for f, _, _ in links}
+        assert {"complaints_received", "complaints_resolved", "complaints_on_time",
+                "complaints_satisfied"} <= {f for f, _, _ in links}
         for figure, href, text in links:
             rows = client.get(href.replace("&amp;", "&")).get_data(as_text=True)
             assert f'<span id="figure-total">{text}</span>' in rows, (key, figure, href)

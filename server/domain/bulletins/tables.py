@@ -115,10 +115,14 @@ def complaints_table(b: Bulletin) -> Table:
         table.rows.append([Cell(row.label_zh),
                            Cell(row.received, "complaints_received", b.region_code, channel=channel),
                            Cell(row.resolved, "complaints_resolved", b.region_code, channel=channel),
-                           Cell(share, is_rate=True), Cell(row.on_time), Cell(row.satisfied)])
+                           Cell(share, is_rate=True),
+                           Cell(row.on_time, "complaints_on_time", b.region_code, channel=channel),
+                           Cell(row.satisfied, "complaints_satisfied", b.region_code, channel=channel)])
     table.rows.append([Cell("合计"), Cell(totals[0], "complaints_received", b.region_code),
                        Cell(totals[1], "complaints_resolved", b.region_code),
-                       Cell(rate_of(totals[1], totals[0]), is_rate=True), Cell(totals[2]), Cell(totals[3])])
+                       Cell(rate_of(totals[1], totals[0]), is_rate=True),
+                       Cell(totals[2], "complaints_on_time", b.region_code),
+                       Cell(totals[3], "complaints_satisfied", b.region_code)])
     return table
 
 
