@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from server.domain.assessment.rules import RulesError
-from server.domain.models import Company, CreditRecord, User
+from server.domain.assessment.rules import RulesError, rules_in_force
+from server.domain.assessment.scoring import record_points
+from server.domain.models import Company, CreditRecord, Estate, User
 from server.domain.models.base import utcnow
+from server.domain.periods import Period
 
 KINDS_ZH = {"penalty": "处罚", "commendation": "表彰"}
 
@@ -62,3 +65,47 @@ def records_of(session: Session, office_id: uuid.UUID, limit: int = 200) -> list
                                 .where(CreditRecord.office_id == office_id, CreditRecord.deleted_at.is_(None))
                                 .order_by(CreditRecord.occurred_on.desc(), CreditRecord.created_at.desc())
                                 .limit(limit)))
+
+
+@dataclass(frozen=True)
+class CreditEntry:
+    """One record as a bulletin lists it: no contact person, no phone, no note."""
+
+    kind: str  # penalty / commendation
+    occurred_on: date
+    company_name: str
+    estate_name: str  # "" when the record names no estate
+    title: str
+    points: Decimal | None  # signed, as counted in the credit (the rules' value if none entered)
+
+
+def records_in_period(session: Session, office_id: uuid.UUID, period: Period,
+                      region_code_prefix: str | None = None) -> list[CreditEntry]:
+    """The office's penalties and commendations dated in the period (withdrawn ones never), by
+    date then company in pinyin order. For an area: the records of an estate in it, and those
+    naming no estate of a company answering for an estate in it (as company credit counts them)."""
+    query = (sa.select(CreditRecord, Company.name, Estate.name)
+             .join(Company, Company.id == CreditRecord.company_id)
+             .outerjoin(Estate, Estate.id == CreditRecord.estate_id)
+             .where(CreditRecord.office_id == office_id, CreditRecord.deleted_at.is_(None),
+                    CreditRecord.occurred_on >= period.start, CreditRecord.occurred_on < period.end)
+             .order_by(CreditRecord.occurred_on, Company.name_pinyin, CreditRecord.id))
+    if region_code_prefix:
+        in_area = sa.select(Estate.company_id).where(
+            Estate.office_id == office_id, Estate.deleted_at.is_(None),
+            Estate.region_code.startswith(region_code_prefix, autoescape=True))
+        query = query.where(sa.or_(
+            Estate.region_code.startswith(region_code_prefix, autoescape=True),
+            sa.and_(CreditRecord.estate_id.is_(None), CreditRecord.company_id.in_(in_area))))
+    chosen = rules_in_force(session, office_id, period)
+    entries = []
+    for record, company_name, estate_name in session.execute(query):
+        if chosen is not None:
+            points: Decimal | None = record_points(chosen.rules, record)
+        elif record.points is not None:
+            points = abs(record.points) if record.kind == "commendation" else -abs(record.points)
+        else:
+            points = None
+        entries.append(CreditEntry(record.kind, record.occurred_on, company_name, estate_name or "",
+                                   record.title, points))
+    return entries

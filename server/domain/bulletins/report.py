@@ -1,6 +1,6 @@
 """One bulletin: every figure of figures.py for a period and an area, in total, by district
 and by problem category, the monthly trend of a longer period, and the sections other modules
-count (complaints, red and black lists, double-random plans)."""
+count (complaints, red and black lists, penalties and commendations, double-random plans)."""
 
 from __future__ import annotations
 
@@ -80,6 +80,7 @@ class Bulletin:
     trend: list[MonthPoint]
     complaints: list[Any] | None  # ChannelFigures rows; None: no source in this tree
     red_black: Any | None  # RedBlackLists; None: no source
+    credit_records: list[Any] | None  # CreditEntry rows (penalties, commendations); None: no source
     plans: Any | None  # PlanFigures; None: no source
 
     @property
@@ -203,6 +204,7 @@ def build_bulletin(session: Session, office_id: uuid.UUID, period: Period, regio
         trend=monthly_trend(session, office_id, period, prefix),
         complaints=sources.complaints_by_channel(session, office_id, period, prefix),
         red_black=sources.red_black_lists(session, office_id, period, prefix, n=red_black_n),
+        credit_records=sources.credit_records(session, office_id, period, prefix),
         plans=sources.plan_figures(session, office_id, period),
     )
 

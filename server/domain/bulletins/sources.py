@@ -1,5 +1,6 @@
 """The bulletin's sections that other modules count: complaints by channel (complaints.stats),
-red and black lists (assessment) and double-random plans (random_plans).
+red and black lists and penalty and commendation records (assessment), and double-random plans
+(random_plans).
 
 Each is looked up when a bulletin is made; while a module is not installed in this tree the
 section is `None` and the bulletin prints 本期无数据来源 (no data source) in its place.
@@ -41,6 +42,12 @@ def red_black_lists(session: Session, office_id: uuid.UUID, period: Period,
                     region_prefix: str | None, n: int | None = None) -> Any | None:
     fn = _function("server.domain.assessment", "red_black_lists")
     return None if fn is None else fn(session, office_id, period, n=n, region_code_prefix=region_prefix)
+
+
+def credit_records(session: Session, office_id: uuid.UUID, period: Period,
+                   region_prefix: str | None) -> list[Any] | None:
+    fn = _function("server.domain.assessment.credit_records", "records_in_period")
+    return None if fn is None else list(fn(session, office_id, period, region_code_prefix=region_prefix))
 
 
 def plan_figures(session: Session, office_id: uuid.UUID, period: Period) -> Any | None:

@@ -153,6 +153,32 @@ def red_black_tables(b: Bulletin) -> list[Table]:
     return tables
 
 
+CREDIT_PARTS = (("penalty", "penalty_records", "行政处罚", "Penalties", "扣分 Points",
+                 "本期无行政处罚记录 (no penalties in this period)"),
+                ("commendation", "commendation_records", "通报表扬", "Commendations", "加分 Points",
+                 "本期无通报表扬 (no commendations in this period)"))
+
+
+def credit_record_tables(b: Bulletin) -> list[Table]:
+    """行政处罚 and 通报表扬: the office's penalty and commendation records (奖惩记录) of the period,
+    with the credit points each counts for."""
+    tables = []
+    for kind, key, title_zh, title_en, points_header, empty in CREDIT_PARTS:
+        table = Table(key, title_zh, title_en, ["日期 Date", "企业 Company", "小区 Estate", "事由 Reason",
+                                                points_header])
+        if b.credit_records is None:
+            table.note = f"{NO_SOURCE_ZH} (assessment module not installed)"
+        else:
+            for entry in (e for e in b.credit_records if e.kind == kind):
+                table.rows.append([Cell(entry.occurred_on.isoformat()), Cell(entry.company_name),
+                                   Cell(entry.estate_name), Cell(entry.title),
+                                   Cell(None if entry.points is None else abs(entry.points))])
+            if not table.rows:
+                table.note = empty
+        tables.append(table)
+    return tables
+
+
 PLAN_LABELS = {"plans": "抽查计划", "plans_drawn": "抽查计划", "estates_drawn": "抽取小区",
                "inspected": "已检查", "findings": "发现问题", "published": "已公开"}
 
@@ -185,6 +211,7 @@ def bulletin_tables(b: Bulletin) -> list[Table]:
         tables.append(trend)
     tables.append(complaints_table(b))
     tables += red_black_tables(b)
+    tables += credit_record_tables(b)
     tables.append(plans_table(b))
     tables.append(definitions_table())
     return tables
