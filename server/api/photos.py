@@ -7,6 +7,7 @@ from werkzeug.exceptions import ClientDisconnected
 
 from server.api import bp
 from server.api.auth import require_device
+from server.api.commit import commit_keeping_rows
 from server.api.errors import ApiError
 from server.api.openapi import OPERATIONS
 from server.domain.photos import (
@@ -105,7 +106,7 @@ def put_photo_chunk(sha256: str):
         raise _rejected(exc) from None
     # The whole body arrives before any lock is taken, and outside any transaction (the one
     # the device check opened ends here): a slow or stalled network holds nothing.
-    _commit_keeping_rows()
+    commit_keeping_rows()
     data = _read_body(chunk.length)
     store = get_photo_store(current_app)
     try:
@@ -115,7 +116,7 @@ def put_photo_chunk(sha256: str):
         if status is None:
             status = _append_chunk(store, sha256, chunk, data, limits)
         reply = _reply(status, 201 if status.created else 200)
-        _commit_keeping_rows()
+        commit_keeping_rows()
     except OffsetMismatch as exc:
         db.session.rollback()
         raise ApiError(
@@ -134,17 +135,6 @@ def put_photo_chunk(sha256: str):
             503, "storage_unavailable", "照片存储暂不可用，请稍后重试 (photo storage unavailable)"
         ) from None
     return reply
-
-
-def _commit_keeping_rows() -> None:
-    """Commit without expiring the rows this request has loaded (its device and user, read a
-    moment ago): reading them again cost a SELECT each, for the audit entry and the access log."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
 
 
 def _append_chunk(store, sha256: str, chunk: ContentRange, data: bytes, limits: PhotoLimits) -> UploadStatus:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.api import bp
 from server.api.auth import require_device
+from server.api.commit import commit_keeping_rows
 from server.api.compression import accepts_gzip, gzip_stream, maybe_gzip
 from server.api.errors import ApiError
 from server.api.payload import json_bytes, json_response, load
@@ -66,7 +67,7 @@ def pull():
         (not page.more and g.device.last_pull_seq != page.cursor) or g.device.scope_key != scope.key
     ):
         remember_pull(g.device, scope, page.cursor)
-    db.session.commit()
+    commit_keeping_rows()
     # Already in the wire form of PullResponseSchema; dumping 500 changes again cost more
     # than reading them.
     body = {"cursor": page.cursor, "more": page.more, "resync_required": page.resync_required,

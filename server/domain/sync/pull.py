@@ -64,6 +64,11 @@ def _rows(kind: str, query: sa.Select) -> Iterator[Any]:
     return iter(result) if kind in PLAIN_KINDS else result.scalars()
 
 
+def _all_rows(query: sa.Select) -> list[Any]:
+    # fetchall in one call: iterating a result fetches row by row (a third of a page's time).
+    return db.session.execute(query).all()
+
+
 @functools.cache
 def _band_probe() -> sa.Select:
     """One statement saying, per kind (then for scope exits), whether any row has a change
@@ -78,13 +83,13 @@ def _band_probe() -> sa.Select:
 def _page_of_text(model: type, query: sa.Select, columns: tuple, dialect: str) -> sa.Select:
     """The page's rows as wire text. PostgreSQL computed the text (casts, to_char) for every row
     of the band before sorting and cutting it to the page (19 ms for a band of 3,000 findings):
-    there the page's ids are chosen first and only those rows are turned into text."""
+    there the page's ids are chosen first and only those rows are turned into text (in no
+    particular order: the page is sorted once all kinds are read)."""
     if dialect != "postgresql":
         return query.with_only_columns(*columns)
     table = model.__table__
     page = query.with_only_columns(table.c.id.label("page_id")).subquery()
-    return (sa.select(*columns).select_from(table.join(page, table.c.id == page.c.page_id))
-            .order_by(table.c.server_seq))
+    return sa.select(*columns).select_from(table.join(page, table.c.id == page.c.page_id))
 
 
 def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullPage:
@@ -113,7 +118,7 @@ def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullP
         query = query.order_by(model.server_seq).limit(limit + 1)
         plan = wire_plan(kind, dialect)
         if plan is not None:  # records made from the selected text (server/domain/sync/wire_rows.py)
-            rows = db.session.execute(_page_of_text(model, query, plan.columns, dialect))
+            rows = _all_rows(_page_of_text(model, query, plan.columns, dialect))
             window += [(row[1], kind, plan.record(row)) for row in rows]
             continue
         rows = _rows(kind, _with_loads(kind, query))
