@@ -2,6 +2,8 @@
 
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python bench/tablet_ui.py [--estates 9800]
 
+0. The floor: a bare Kivy app in the same window with a RecycleView of 144 plain rows, flung the
+   same way as figure 2 (frame wall and CPU times), with Kivy's default multisampling and without.
 1. Cold start: a new process opening a paired tablet, until Today is drawn (ms).
 2. Frame times while flinging through a 144-item checklist: median, p95, longest (ms).
 3. Tap on "fail" until the answer is committed and its row redrawn (ms): idle, and while the
@@ -10,7 +12,9 @@
 5. Resident memory with 1,000 photos in the store, the photos screen open (MB).
 
 The server is `xuncha serve` in its own process on 127.0.0.1 (SQLite); frames are not capped
-at 60 fps, so a frame's time is the work it did.
+at 60 fps, so a frame's time is the work it did. Frame CPU is the whole process's CPU time over
+the frame (`time.process_time`, so Mesa's rendering threads count): steadier than wall time on
+a machine other work shares. The load average is printed beside each figure.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ prepare(tempfile.mkdtemp(prefix="xuncha-bench-kivy-"))
 from kivy.config import Config  # noqa: E402
 
 Config.set("graphics", "maxfps", "0")
+if "--child-floor" in sys.argv:  # the floor's multisampling, before the window exists
+    Config.set("graphics", "multisamples", sys.argv[sys.argv.index("--child-floor") + 1])
 
 
 def build_server(tmp: str, estates: int) -> str:
@@ -78,6 +84,52 @@ def child_cold_start(home: str) -> None:
     h.stop()
 
 
+FLOOR_KV = """
+<FloorRow@Label>:
+    color: 0, 0, 0, 1
+RecycleView:
+    viewclass: 'FloorRow'
+    RecycleBoxLayout:
+        orientation: 'vertical'
+        default_size: None, dp(160)
+        default_size_hint: 1, None
+        size_hint_y: None
+        height: self.minimum_height
+"""
+
+
+def floor(multisamples: int) -> str:
+    out = subprocess.run([sys.executable, __file__, "--child-floor", str(multisamples)], capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return out.stdout.strip().splitlines()[-1]
+
+
+def child_floor() -> None:
+    """A bare Kivy app: white window, a RecycleView of 144 plain label rows, flung as figure 2."""
+    from kivy.app import App
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.lang import Builder
+
+    class Floor(App):
+        def build(self):
+            Window.clearcolor = (1, 1, 1, 1)
+            view = Builder.load_string(FLOOR_KV)
+            view.data = [{"text": f"item {n}"} for n in range(144)]
+            return view
+
+    app = Floor()
+    EventLoop.ensure_window()
+    app._run_prepare()
+    frames = Frames()
+    for _ in range(5):
+        frames.frame()
+    frames.take()
+    for n in range(10):
+        fling(None, frames, app.root, up=n % 4 < 2)
+    print(frames.summary())
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -93,22 +145,33 @@ def describe(ms: list[float]) -> str:
 
 
 class Frames:
-    """Frame-by-frame driving with each frame's wall time kept."""
+    """Frame-by-frame driving with each frame's wall and CPU time kept."""
 
     def __init__(self) -> None:
         from kivy.base import EventLoop
 
         self.loop = EventLoop
         self.times: list[float] = []
+        self.cpu: list[float] = []
 
     def frame(self) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         self.loop.idle()
         self.times.append((time.perf_counter() - t0) * 1000)
+        self.cpu.append((time.process_time() - c0) * 1000)
 
     def take(self) -> list[float]:
-        out, self.times = self.times, []
+        out, self.times, self.cpu = self.times, [], []
         return out
+
+    def summary(self) -> str:
+        """Frames that drew (idle ones take ~0 ms): wall and CPU; then the load; and clears."""
+        pairs = list(zip(self.times, self.cpu, strict=True))
+        drawn = [(t, c) for t, c in pairs if t > 1] or pairs
+        text = (f"drawn frames {describe([t for t, _ in drawn])}; CPU per drawn frame median "
+                f"{statistics.median(c for _, c in drawn):.1f} ms ({load()})")
+        self.take()
+        return text
 
 
 def fling(h, frames: Frames, view, up: bool) -> None:
@@ -185,9 +248,18 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=200)
     parser.add_argument("--no-photos", action="store_true", help="stop after figure 3")
     parser.add_argument("--child-cold-start")
+    parser.add_argument("--child-floor")
+    parser.add_argument("--floor-only", action="store_true", help="print figure 0 and stop")
     args = parser.parse_args()
     if args.child_cold_start:
         child_cold_start(args.child_cold_start)
+        return
+    if args.child_floor:
+        child_floor()
+        return
+    if args.floor_only:
+        print(f"0. floor, bare Kivy, 144 plain rows, Kivy's default 2 samples: {floor(2)}")
+        print(f"0. floor, same, no multisampling (as the app): {floor(0)}")
         return
 
     from bench.harness import serve_in_own_process
@@ -213,6 +285,8 @@ def main() -> None:
         store.close()
         print(f"tablet: {records} records after its first sync")
 
+        print(f"0. floor, bare Kivy, 144 plain rows, Kivy's default 2 samples: {floor(2)}")
+        print(f"0. floor, same, no multisampling (as the app): {floor(0)}")
         starts = [cold_start(home) for _ in range(3)]
         each = ", ".join(f"{s:.0f}" for s in starts)
         print(f"1. cold start to Today: {min(starts):.0f} ms best of 3 ({each})")
@@ -234,10 +308,7 @@ def main() -> None:
         frames.take()
         for n in range(10):
             fling(h, frames, view, up=n % 4 < 2)
-        flung = frames.take()
-        drawn = [t for t in flung if t > 1]
-        print(f"2. frames flinging through {len(rows)} items: all {describe(flung)}; "
-              f"drawn frames {describe(drawn or flung)} ({load()})")
+        print(f"2. flinging through {len(rows)} items: {frames.summary()}")
 
         commits = Commits(screen)
         idle = [tap_fail(h, frames, screen, row, commits) for row in rows[:20]]

@@ -33,5 +33,9 @@ def prepare(kivy_home: str | Path | None = None, size: tuple[int, int] = LANDSCA
     Config.set("graphics", "width", str(size[0]))
     Config.set("graphics", "height", str(size[1]))
     Config.set("graphics", "resizable", "1")
+    # No multisampling: the app draws axis-aligned boxes and text (whose edges its textures
+    # smooth already), and Kivy's default of 2 samples made every frame cost three times as much
+    # in Mesa's software renderer (bench/tablet_ui.py, docs/benchmarks.md "Tablet UI").
+    Config.set("graphics", "multisamples", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
     Config.set("kivy", "exit_on_escape", "0")
