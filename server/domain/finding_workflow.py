@@ -118,6 +118,11 @@ def transition_finding(
         raise refusal
     when = at or utcnow()
     before = finding.status
+    changes = {"from": before.value, "to": rule.target.value, "at": when, "due_at": due_at, "note": note}
+    if before == S.CLOSED:
+        # The close-out this undoes, kept in the log: a past period's figures still count the
+        # finding as closed when it was (server.domain.finding_history).
+        changes["was_closed_at"] = finding.closed_at
     finding.status = rule.target
     if rule.target == S.CLOSED:
         finding.closed_at = when
@@ -127,10 +132,7 @@ def transition_finding(
         finding.due_at = None
     elif due_at is not None:
         finding.due_at = due_at
-    record_audit(
-        actor, action, finding,
-        {"from": before.value, "to": rule.target.value, "at": when, "due_at": due_at, "note": note},
-    )
+    record_audit(actor, action, finding, changes)
     return finding
 
 

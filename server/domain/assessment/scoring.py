@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from server.domain.assessment.rules import rules_in_force
+from server.domain.finding_history import closures_undone_since
 from server.domain.models import (
     Company,
     CreditRecord,
@@ -112,12 +113,12 @@ def grade_for(rules: dict[str, Any], points: Decimal) -> str:
     return str(rules["grades"][-1]["grade"])
 
 
-def _overdue_days(finding: Finding, start: datetime, end: datetime) -> int:
+def _overdue_days(finding: Finding, closed_at: datetime | None, start: datetime, end: datetime) -> int:
     """Whole days the finding was past its deadline and not closed, within [start, end)."""
     if finding.due_at is None:
         return 0
     since = max(finding.due_at, start)
-    until = min(finding.closed_at or end, end)
+    until = min(closed_at or end, end)
     return max((until - since).days, 0)
 
 
@@ -157,16 +158,19 @@ def _facts(session: Session, office_id: uuid.UUID, period: Period, rules: dict[s
                sa.and_(Finding.severity == "severe", sa.or_(Finding.closed_at.is_(None),
                                                              Finding.closed_at >= end))))
         .order_by(Finding.found_at, Finding.id))
+    # A finding reopened after the period's end was closed at it: its close-out as it stood then.
+    undone = closures_undone_since(session, office_id, end)
     for finding in findings:
         if finding.estate_id not in estate_ids:
             continue
         estate = facts[finding.estate_id]
         if finding.found_at >= start:
             estate.findings.append(finding)
-        days = _overdue_days(finding, start, end)
+        closed_at = undone.get(finding.id, finding.closed_at)
+        days = _overdue_days(finding, closed_at, start, end)
         if days:
             estate.overdue.append((finding, days))
-        if finding.severity == "severe" and (finding.closed_at is None or finding.closed_at >= end):
+        if finding.severity == "severe" and (closed_at is None or closed_at >= end):
             estate.open_severe += 1
     return facts
 

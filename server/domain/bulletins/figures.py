@@ -5,7 +5,9 @@ same clauses, so they cannot disagree.
 A period is [start, end) in China's local time (server.domain.periods). A figure counts the rows
 whose moment falls in the period, as the rows stand when the bulletin is made; deleted rows
 (tombstones) never count. "By the end of the period" means before its end, so a finished
-period's bulletin gives the same figures next month.
+period's bulletin gives the same figures next month. A finding's close-out is taken as it stood
+at the period's end (`closed`, from server.domain.finding_history), so one reopened later still
+counts as closed in the period it was closed in.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from server.domain.models import (
 from server.domain.periods import Period
 
 Clauses = list[sa.ColumnElement[bool]]
+# Each figure's clauses take the period and the findings' close-out time as of its end.
+ClauseFn = Callable[[Period, sa.ColumnElement], Clauses]
 
 
 @dataclass(frozen=True)
@@ -86,22 +90,22 @@ def within(column: sa.ColumnElement, period: Period) -> sa.ColumnElement[bool]:
     return sa.and_(column >= period.start_naive_utc, column < period.end_naive_utc)
 
 
-def _finished_in(period: Period) -> Clauses:
+def _finished_in(period: Period, _closed: sa.ColumnElement) -> Clauses:
     return [Inspection.status == InspectionStatus.FINISHED, within(Inspection.finished_at, period)]
 
 
-def _notice_issued_in(period: Period) -> Clauses:
+def _notice_issued_in(period: Period, _closed: sa.ColumnElement) -> Clauses:
     # A notice cancelled after the period still counts for it: it was in force then.
     return [within(Notice.issued_at, period),
             sa.or_(Notice.cancelled_at.is_(None), Notice.cancelled_at >= period.end_naive_utc)]
 
 
-def _found_in(period: Period) -> Clauses:
+def _found_in(period: Period, _closed: sa.ColumnElement) -> Clauses:
     return [within(Finding.found_at, period)]
 
 
-def _found_and_closed_in(period: Period) -> Clauses:
-    return [within(Finding.found_at, period), Finding.closed_at < period.end_naive_utc]
+def _found_and_closed_in(period: Period, closed: sa.ColumnElement) -> Clauses:
+    return [within(Finding.found_at, period), closed < period.end_naive_utc]
 
 
 # Always true, but it lets PostgreSQL walk ix_finding_status_due_at (status, due_at) once per
@@ -109,27 +113,27 @@ def _found_and_closed_in(period: Period) -> Clauses:
 _ANY_STATUS = Finding.status.in_(list(FindingStatus))
 
 
-def _due_in(period: Period) -> Clauses:
+def _due_in(period: Period, _closed: sa.ColumnElement) -> Clauses:
     return [_ANY_STATUS, within(Finding.due_at, period)]
 
 
-def _due_and_closed_on_time(period: Period) -> Clauses:
-    return [_ANY_STATUS, within(Finding.due_at, period), Finding.closed_at <= Finding.due_at]
+def _due_and_closed_on_time(period: Period, closed: sa.ColumnElement) -> Clauses:
+    return [_ANY_STATUS, within(Finding.due_at, period), closed <= Finding.due_at]
 
 
-def _closed_in(period: Period) -> Clauses:
-    return [within(Finding.closed_at, period)]
+def _closed_in(period: Period, closed: sa.ColumnElement) -> Clauses:
+    return [within(closed, period)]
 
 
-def _revisits_done(result: RevisitResult | None) -> Callable[[Period], Clauses]:
-    def clauses(period: Period) -> Clauses:
+def _revisits_done(result: RevisitResult | None) -> ClauseFn:
+    def clauses(period: Period, _closed: sa.ColumnElement) -> Clauses:
         where = [Revisit.status == RevisitStatus.DONE, within(Revisit.done_at, period)]
         return where + ([Revisit.result == result] if result else [])
     return clauses
 
 
-def _escalated(kind: EscalationKind) -> Callable[[Period], Clauses]:
-    return lambda period: [Escalation.kind == kind, within(Escalation.decided_at, period)]
+def _escalated(kind: EscalationKind) -> ClauseFn:
+    return lambda period, _closed: [Escalation.kind == kind, within(Escalation.decided_at, period)]
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ class Figure:
     label_en: str
     definition: str  # zh_CN, as written in docs/bulletins.md
     source: str  # a SOURCES key
-    clauses: Callable[[Period], Clauses]
+    clauses: ClauseFn
     by_category: bool = False  # also counted per problem category
 
     @property
@@ -183,8 +187,8 @@ FIGURES: tuple[Figure, ...] = (
 )
 # The complaint figures are counted by complaints.stats; the rows behind them (for the links)
 # come from its very clauses (`measure_clauses`), so the two cannot disagree.
-def _complaints(measure: str) -> Callable[[Period], Clauses]:
-    def clauses(period: Period) -> Clauses:
+def _complaints(measure: str) -> ClauseFn:
+    def clauses(period: Period, _closed: sa.ColumnElement) -> Clauses:
         # Imported when used: a tree without the complaints module still makes bulletins.
         from server.domain.complaints.stats import measure_clauses
 
@@ -240,21 +244,26 @@ def percent(value: float | None) -> str:
 
 
 def count_query(figure: Figure, office_id: uuid.UUID, period: Period, region_prefix: str | None,
-                group: sa.ColumnElement | None = None) -> sa.Select:
-    """SELECT [group,] COUNT(DISTINCT counted) for the figure; grouped when `group` is given."""
+                group: sa.ColumnElement | None = None, closed: sa.ColumnElement | None = None) -> sa.Select:
+    """SELECT [group,] COUNT(DISTINCT counted) for the figure; grouped when `group` is given.
+    `closed`: the close-out as of the period's end (finding_history.closed_at_as_of); without it,
+    the findings' `closed_at` as it stands."""
     source = figure.rows_source
     count = sa.func.count(sa.distinct(source.counted))
     columns = [group, count] if group is not None else [count]
-    query = source.select(columns, office_id, region_prefix).where(*figure.clauses(period))
+    query = source.select(columns, office_id, region_prefix).where(
+        *figure.clauses(period, Finding.closed_at if closed is None else closed))
     return query.group_by(group) if group is not None else query
 
 
 def row_ids(figure: Figure, office_id: uuid.UUID, period: Period, region_prefix: str | None,
-            category: str | None = None, channel: str | None = None) -> sa.Select:
+            category: str | None = None, channel: str | None = None,
+            closed: sa.ColumnElement | None = None) -> sa.Select:
     """The ids behind the figure (estates for 检查小区数), optionally of one problem category or
-    (complaints) one channel."""
+    (complaints) one channel; `closed` as for count_query."""
     source = figure.rows_source
-    query = source.select([source.counted], office_id, region_prefix).where(*figure.clauses(period))
+    query = source.select([source.counted], office_id, region_prefix).where(
+        *figure.clauses(period, Finding.closed_at if closed is None else closed))
     if category is not None and source.category is not None:
         query = query.where(source.category == category)
     if channel is not None and source.table is Complaint:

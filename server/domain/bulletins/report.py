@@ -22,6 +22,7 @@ from server.domain.bulletins.figures import (
     count_query,
     rate_of,
 )
+from server.domain.finding_history import closed_at_as_of
 from server.domain.models import Office, Region
 from server.domain.models.base import utcnow
 from server.domain.periods import Period
@@ -124,7 +125,7 @@ def _by_source() -> dict[str, list]:
 
 
 def _source_rows(session: Session, source_key: str, figures: list, office_id: uuid.UUID, period: Period,
-                 region_prefix: str | None):
+                 region_prefix: str | None, closed: sa.ColumnElement):
     """(region code, category or None, {figure key: n}) per group: one query per kind of row.
     Each figure is a SUM(CASE …) of its own clauses over the rows any of them counts, so a
     year's findings are read once, not once per figure. Estates inspected count DISTINCT."""
@@ -133,9 +134,9 @@ def _source_rows(session: Session, source_key: str, figures: list, office_id: uu
     if source_key == "estate":
         (figure,) = figures
         counts = [sa.func.count(sa.distinct(source.counted))]
-        where = sa.and_(*figure.clauses(period))
+        where = sa.and_(*figure.clauses(period, closed))
     else:
-        conditions = [sa.and_(*f.clauses(period)) for f in figures]
+        conditions = [sa.and_(*f.clauses(period, closed)) for f in figures]
         # SUM(CASE …) rather than FILTER: the same SQL on SQLite and PostgreSQL.
         counts = [sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0) for c in conditions]
         where = sa.or_(*conditions)
@@ -155,9 +156,10 @@ def count_figures(session: Session, office_id: uuid.UUID, period: Period, region
     lengths = sorted({len(r.code) for r in regions})
     by_category: dict[str, Counts] = {}
     category_keys = {f.key for f in CATEGORY_FIGURES}
+    closed = closed_at_as_of(session, office_id, period.end_naive_utc)
     for source_key, figures in _by_source().items():
         for code, category, counts in _source_rows(session, source_key, figures, office_id, period,
-                                                   region_prefix):
+                                                   region_prefix, closed):
             area = next((per_region[code[:n]] for n in lengths if code[:n] in per_region), None)
             for key, n in counts.items():
                 totals.values[key] = totals[key] + n
@@ -179,10 +181,13 @@ def monthly_trend(session: Session, office_id: uuid.UUID, period: Period,
     """Problems found and closed in each month of a quarter, half-year or year."""
     found = next(f for f in FIGURES if f.key == "findings_found")
     closed = next(f for f in FIGURES if f.key == "findings_closed")
-    return [MonthPoint(month,
-                       session.scalar(count_query(found, office_id, month, region_prefix)) or 0,
-                       session.scalar(count_query(closed, office_id, month, region_prefix)) or 0)
-            for month in (period.months() if period.kind in ("quarter", "half", "year") else [])]
+    points = []
+    for month in (period.months() if period.kind in ("quarter", "half", "year") else []):
+        as_then = closed_at_as_of(session, office_id, month.end_naive_utc)
+        points.append(MonthPoint(
+            month, session.scalar(count_query(found, office_id, month, region_prefix)) or 0,
+            session.scalar(count_query(closed, office_id, month, region_prefix, closed=as_then)) or 0))
+    return points
 
 
 def build_bulletin(session: Session, office_id: uuid.UUID, period: Period, region_code: str | None = None,

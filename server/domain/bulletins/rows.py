@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from server.domain.bulletins.figures import FIGURE_BY_KEY, Figure, row_ids, rows_model
+from server.domain.finding_history import closed_at_as_of
 from server.domain.models import Complaint, Escalation, Estate, Finding, Inspection, Notice, Revisit
 from server.domain.periods import Period
 
@@ -40,7 +41,8 @@ def figure_rows(session: Session, office_id: uuid.UUID, period: Period, figure_k
     figure = FIGURE_BY_KEY.get(figure_key)
     if figure is None:
         raise UnknownFigure(figure_key)
-    ids = row_ids(figure, office_id, period, region_prefix, category, channel).subquery()
+    closed = closed_at_as_of(session, office_id, period.end_naive_utc)
+    ids = row_ids(figure, office_id, period, region_prefix, category, channel, closed=closed).subquery()
     total = session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
     model = rows_model(figure)
     # Estates (检查小区数) in pinyin order of their names; other rows newest first.
