@@ -31,6 +31,17 @@ class Scope:
     def key(self) -> str:
         return f"{self.office_id}:{self.region_prefix}"
 
+    @staticmethod
+    def placeholder() -> Scope:
+        """A scope whose office and prefix are the bound parameters `scope_office` and
+        `scope_prefix` (see `parameters`): a statement built from it once serves every user."""
+        return Scope(sa.bindparam("scope_office", type_=sa.Uuid),  # type: ignore[arg-type]
+                     sa.bindparam("scope_prefix", type_=sa.String))  # type: ignore[arg-type]
+
+    def parameters(self) -> dict[str, object]:
+        """The values of a placeholder scope's parameters for this scope."""
+        return {"scope_office": self.office_id, "scope_prefix": self.region_prefix}
+
     @cached_property
     def office_codes(self) -> frozenset[str]:
         """The region codes of this office (a few thousand at most), read once per scope."""
