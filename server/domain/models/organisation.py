@@ -65,7 +65,8 @@ class Company(SyncMixin, db.Model):
     address: Mapped[str] = mapped_column(sa.String(200), default="")
     # The name's pinyin sort key (server.domain.pinyin_sort), kept by the listener below, so
     # lists order and page companies as a Chinese reader expects.
-    name_pinyin: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), default="", index=True)
+    # A server default too: rows bulk-inserted in SQL (bench cities) need not name it.
+    name_pinyin: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), default="", server_default="", index=True)
 
     estates: Mapped[list[Estate]] = relationship(back_populates="company")
 
@@ -101,7 +102,8 @@ class Estate(ScopedMixin, SyncMixin, db.Model):
     # Pinyin initials of the name (阳光花园 → yghy) for the problem ledger's search; every
     # assignment of `name` keeps them (listener below), so no write path can forget them.
     name_initials: Mapped[str] = mapped_column(sa.String(100), default="", index=True)
-    name_pinyin: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), default="", index=True)  # as Company's
+    name_pinyin: Mapped[str] = mapped_column(sa.String(KEY_LENGTH), default="", server_default="",
+                                             index=True)  # as Company's
 
     region: Mapped[Region] = relationship()
     company: Mapped[Company | None] = relationship(back_populates="estates")
