@@ -28,6 +28,7 @@ from server.demo.builder import STAGE_PHOTOS
 from server.demo.checklist_data import SECTIONS
 from server.domain.accounts import verify_password
 from server.domain.credit_code import validate_credit_code
+from server.domain.estate_initials import name_initials
 from server.domain.models import (
     AnswerResult,
     ChecklistItem,
@@ -54,8 +55,10 @@ from server.domain.models import (
     User,
 )
 from server.domain.models.base import SyncMixin
+from server.domain.pinyin_sort import pinyin_key
 from server.domain.rectification.reminders import AWAITING_FIX, planned_reminders, unread_count
 from server.domain.rectification.settings import escalation_rules
+from server.domain.registry.units import UNITS_FOR_MANAGEMENT
 from server.extensions import db
 from server.jobs import run_once
 from server.storage import Variant, get_photo_store
@@ -152,7 +155,7 @@ def test_every_estate_nobody_manages_has_its_street_office_as_responsible_unit(c
     fallback = list(db.session.scalars(sa.select(Estate).where(
         Estate.management_type == ManagementType.FALLBACK)))
     by_street = [e for e in fallback if e.company and e.company.kind == UnitKind.STREET_OFFICE]
-    assert all(e.company_id is not None for e in fallback) and by_street
+    assert fallback and by_street == fallback
     for estate in by_street:
         street = regions[regions[estate.region_id].parent_id]
         assert estate.company.name == f"{street.name}办事处"
@@ -161,6 +164,27 @@ def test_every_estate_nobody_manages_has_its_street_office_as_responsible_unit(c
         assert unit.credit_code.startswith("11")
         login_name = db.session.scalar(sa.select(User.username).where(User.company_id == unit.id))
         assert login_name.startswith("street")
+
+
+def test_every_estate_answers_to_a_unit_its_management_type_allows(city):
+    """The demo follows the rule the estate form enforces (registry.units.UNITS_FOR_MANAGEMENT):
+    a 无物业 or 业主自管 estate to its street office or community, never to a company."""
+    rows = db.session.execute(sa.select(Estate.name, Estate.management_type, Company.kind)
+                              .join(Company, Company.id == Estate.company_id)).all()
+    assert len({management for _, management, _ in rows}) >= 2
+    broken = [(name, management, kind) for name, management, kind in rows
+              if kind not in UNITS_FOR_MANAGEMENT[management]]
+    assert broken == []
+    used = set(db.session.scalars(sa.select(Estate.company_id)))
+    property_companies = db.session.scalars(sa.select(Company.id).where(
+        Company.kind == UnitKind.PROPERTY_COMPANY)).all()
+    assert set(property_companies) <= used  # every company of the demo manages an estate
+    # Its bulk inserts keep the name keys the models keep: pinyin order and initials search work.
+    for estate in db.session.scalars(sa.select(Estate)):
+        assert estate.name_pinyin == pinyin_key(estate.name)
+        assert estate.name_initials == name_initials(estate.name)
+    for unit in db.session.scalars(sa.select(Company)):
+        assert unit.name_pinyin == pinyin_key(unit.name)
 
 
 def test_a_street_office_reads_its_notices_and_sees_its_name_as_the_heading(city):

@@ -37,6 +37,7 @@ from server.domain.assessment.demo import add_demo_assessment
 from server.domain.complaints.demo import add_demo_complaints
 from server.domain.credit_code import ALPHABET, make_credit_code
 from server.domain.database import take_change_numbers
+from server.domain.estate_initials import name_initials
 from server.domain.models import (
     Answer,
     AnswerResult,
@@ -81,6 +82,7 @@ from server.domain.models import (
     inspection_inspector,
 )
 from server.domain.photos import PhotoLimits, inspect_image
+from server.domain.pinyin_sort import pinyin_key
 from server.domain.progress import ProgressFn
 from server.domain.random_plans.demo import add_demo_plan
 from server.domain.rectification.reminders import (
@@ -381,6 +383,12 @@ class _Builder:
         if not rows:
             return
         table = model if isinstance(model, sa.Table) else model.__table__
+        if "name_pinyin" in table.c:
+            # Bulk INSERTs pass by the models' listeners: the name keys they keep are set here.
+            for row in rows:
+                row["name_pinyin"] = pinyin_key(row["name"])
+                if "name_initials" in table.c:
+                    row["name_initials"] = name_initials(row["name"])
         if "server_seq" in table.c:
             for row, number in zip(rows, take_change_numbers(self.session, len(rows)), strict=True):
                 row["server_seq"] = number
@@ -561,7 +569,7 @@ class _Builder:
         self.insert(Company, rows)
         # A few large companies serve many estates, most serve one or two; street offices none by
         # weight (they answer only for the 无物业 estates of their own street).
-        self.company_weights = ([0.0] + [1 / (rank ** 0.9) for rank in range(1, count)]
+        self.company_weights = ([1 / (rank ** 0.9) for rank in range(1, count + 1)]
                                 + [0.0] * (len(self.companies) - count))
 
     def _street_offices(self) -> list[dict[str, Any]]:
@@ -656,7 +664,7 @@ class _Builder:
         total = round(120 * self.options.scale)
         community_weights = [rng.lognormvariate(0, 0.5) for _ in self.communities]
         per_community = _split(total, len(self.communities), rng, community_weights)
-        professional_companies = list(range(1, self.n_property_companies))
+        professional_companies = list(range(self.n_property_companies))
         unserved = list(professional_companies)  # every company gets at least one estate first
         rng.shuffle(unserved)
         used_names: set[str] = set()
@@ -671,9 +679,9 @@ class _Builder:
                     company_index = unserved.pop() if unserved else rng.choices(
                         range(len(self.companies)), weights=self.company_weights)[0]
                 elif kind == ManagementType.FALLBACK:
-                    # Half are looked after by the city's fallback company (兜底物业); the rest
-                    # have nobody, so the street office answers for them (see docs/rectification.md).
-                    company_index = 0 if rng.random() < 0.5 else self.street_offices[c_code[:-3]]
+                    # Nobody manages them, so their street office answers for them: the unit kinds
+                    # UNITS_FOR_MANAGEMENT allows (see docs/rectification.md).
+                    company_index = self.street_offices[c_code[:-3]]
                 row, estate = self._estate(rng, kind, company_index, district, c_id, c_code, c_name,
                                            used_names, in_community)
                 rows.append(row)

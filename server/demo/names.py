@@ -83,7 +83,8 @@ COMPANY_FORMS = [
     "{city}{w}物业服务有限公司", "{city}{w}物业管理有限公司", "{w}物业服务有限公司",
     "{w}城市服务集团有限公司{city}分公司", "{city}{w}物业服务股份有限公司",
 ]
-FALLBACK_COMPANY = "澜江城发物业服务有限公司"  # the state-owned company streets call on (兜底物业)
+# The city's state-owned company; it manages estates like any other company of the demo.
+FALLBACK_COMPANY = "澜江城发物业服务有限公司"
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")  # noqa: E501
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红梅鑫波斌宇浩凯健俊帆帅旭宁琳晨晶欣雪倩婷颖露瑶怡佳慧峰建国志文博")  # noqa: E501
