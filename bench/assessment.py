@@ -12,19 +12,16 @@ star ratings, and rendering the red and black list PDF.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import time
 import uuid
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bulletins import seed_more, timed  # noqa: E402
-from bench.dashboard import NOW, OFFICE, seed  # noqa: E402
-from bench.harness import describe, fresh_app  # noqa: E402
+from bench.bulletins import seed_city  # noqa: E402
+from bench.dashboard import NOW, OFFICE  # noqa: E402
+from bench.harness import describe, postgresql_bench, timed  # noqa: E402
 from server.documents.red_black_pdf import red_black_pdf  # noqa: E402
 from server.domain import assessment  # noqa: E402
 from server.domain.assessment import rules as assessment_rules  # noqa: E402
@@ -33,26 +30,17 @@ from server.domain.periods import Period  # noqa: E402
 from server.extensions import db  # noqa: E402
 
 
+def _publish_template_rules(office: uuid.UUID) -> None:
+    admin = db.session.query(User).filter(User.office_id == office).order_by(User.role).first()
+    assessment_rules.save_draft(db.session, office, assessment_rules.template_rules())
+    assessment_rules.publish_draft(db.session, office, date(2022, 1, 1), admin)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--findings", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    url = os.environ.get("XUNCHA_BENCH_DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("XUNCHA_BENCH_DATABASE_URL must name a PostgreSQL database (its tables are dropped)")
-    app = fresh_app(url, CLOCK=lambda: NOW)
+    args, app = postgresql_bench(__doc__, findings=200_000, repeat=5, CLOCK=lambda: NOW)
     office = uuid.UUID(OFFICE)
     with app.app_context():
-        started = time.perf_counter()
-        seed(args.findings)
-        rows = seed_more()
-        admin = db.session.query(User).filter(User.office_id == office).order_by(User.role).first()
-        assessment_rules.save_draft(db.session, office, assessment_rules.template_rules())
-        assessment_rules.publish_draft(db.session, office, date(2022, 1, 1), admin)
-        db.session.commit()
-        print(f"city: {rows} (seeded in {time.perf_counter() - started:.0f} s)")
-        print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}")
+        seed_city(args.findings, then=lambda: _publish_template_rules(office))
         month, quarter, year = Period.parse("2026-05"), Period.parse("2026-Q1"), Period.parse("2025")
         district = "320503"
         cases = [

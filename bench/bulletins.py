@@ -13,9 +13,7 @@ modules' sections), rendering the year's PDF and XLSX, and whole page requests (
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
 import sys
 import time
 import uuid
@@ -26,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from bench.dashboard import NOW, OFFICE, login, seed  # noqa: E402
-from bench.harness import describe, fresh_app  # noqa: E402
+from bench.harness import describe, load_average, postgresql_bench, timed  # noqa: E402
 from server.documents.bulletin_pdf import render_bulletin_pdf  # noqa: E402
 from server.domain.bulletins.report import build_bulletin  # noqa: E402
 from server.domain.bulletins.workbook import write_bulletin_xlsx  # noqa: E402
@@ -73,31 +71,24 @@ def seed_more() -> dict[str, int]:
             for table in ("finding", "inspection", "notice", "revisit", "escalation", "estate")}
 
 
-def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
+def seed_city(findings: int, then=None) -> None:
+    """The bulletins' city (bench/dashboard.py's and the rows above); `then` runs before the
+    commit (bench/assessment.py publishes its rules there). Prints its size and the load."""
+    started = time.perf_counter()
+    seed(findings)
+    rows = seed_more()
+    if then is not None:
+        then()
+    db.session.commit()
+    print(f"city: {rows} (seeded in {time.perf_counter() - started:.0f} s)")
+    print(f"load average: {load_average()}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--findings", type=int, default=200_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    url = os.environ.get("XUNCHA_BENCH_DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("XUNCHA_BENCH_DATABASE_URL must name a PostgreSQL database (its tables are dropped)")
-    app = fresh_app(url, CLOCK=lambda: NOW)
+    args, app = postgresql_bench(__doc__, findings=200_000, repeat=5, CLOCK=lambda: NOW)
     office = uuid.UUID(OFFICE)
     with app.app_context():
-        started = time.perf_counter()
-        seed(args.findings)
-        rows = seed_more()
-        print(f"city: {rows} (seeded in {time.perf_counter() - started:.0f} s)")
-        print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}")
+        seed_city(args.findings)
         month, half, year = Period.parse("2026-05"), Period.parse("2026-H1"), Period.parse("2025")
         district = "320503"
         cases = [

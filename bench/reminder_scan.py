@@ -13,8 +13,6 @@ the EXPLAIN lines printed show which index each query used.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
 import time
@@ -25,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.harness import fresh_app  # noqa: E402
+from bench.harness import load_average, postgresql_bench, timed  # noqa: E402
 from server.domain.models import Reminder  # noqa: E402
 from server.domain.rectification.escalations import due_escalations, due_overdue  # noqa: E402
 from server.extensions import db  # noqa: E402
@@ -39,21 +37,24 @@ VALUES ('00000000-0000-0000-0000-000000000001', '基准市住建局', '基准', 
 INSERT INTO region (id, office_id, level, code, name, server_seq, created_at, updated_at)
 VALUES ('00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-000000000001', 'community',
         '320505001001', '基准社区', 0, now(), now());
-INSERT INTO company (id, office_id, name, credit_code, contact_person, phone, address, server_seq,
+INSERT INTO company (id, office_id, kind, name, credit_code, contact_person, phone, address, server_seq,
                      created_at, updated_at)
-VALUES ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', '基准物业',
-        '91320505MA0000000X', '', '', '', 0, now(), now());
-INSERT INTO estate (id, office_id, region_id, company_id, region_code, name, address, management_type,
-                    households, floor_area, buildings, committee_status, server_seq, created_at, updated_at)
+VALUES ('00000000-0000-0000-0000-000000000003', '00000000-0000-0000-0000-000000000001', 'property_company',
+        '基准物业', '91320505MA0000000X', '', '', '', 0, now(), now());
+INSERT INTO estate (id, office_id, region_id, company_id, region_code, name, name_initials, address,
+                    management_type, households, floor_area, buildings, committee_status, server_seq,
+                    created_at, updated_at)
 SELECT ('00000000-0000-0000-0001-' || lpad(g::text, 12, '0'))::uuid,
        '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002',
-       '00000000-0000-0000-0000-000000000003', '320505001001', '基准小区' || g, '', 'professional',
-       500, 50000, 10, 'none', 0, now(), now()
+       '00000000-0000-0000-0000-000000000003', '320505001001', '基准小区' || g, 'jzxq' || g, '',
+       'professional', 500, 50000, 10, 'none', 0, now(), now()
 FROM generate_series(1, 1000) g;
 INSERT INTO user_account (id, office_id, username, display_name, password_hash, password_is_demo, role,
-                          company_id, email, phone, active, created_at, updated_at)
+                          company_id, email, phone, active, must_change_password, failed_logins,
+                          session_token, created_at, updated_at)
 VALUES ('00000000-0000-0000-0000-000000000004', '00000000-0000-0000-0000-000000000001', 'bench_company',
-        '企业', 'x', false, 'company', '00000000-0000-0000-0000-000000000003', '', '', true, now(), now());
+        '企业', 'x', false, 'company', '00000000-0000-0000-0000-000000000003', '', '', true, false, 0,
+        md5('bench_company'), now(), now());
 """
 
 # Status by bucket of g: 0–84 closed, 85–89 notified, 90–92 rectified_reported, 93–96 overdue,
@@ -97,15 +98,6 @@ WHERE f.due_at IS NOT NULL AND f.status <> 'open';
 """
 
 
-def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
 def explain(stmt) -> str:
     compiled = stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
     plan = db.session.execute(sa.text(f"EXPLAIN {compiled}")).scalars().all()
@@ -113,14 +105,7 @@ def explain(stmt) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--findings", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=20)
-    args = parser.parse_args()
-    url = os.environ.get("XUNCHA_BENCH_DATABASE_URL")
-    if not url or not url.startswith("postgresql"):
-        sys.exit("set XUNCHA_BENCH_DATABASE_URL to a PostgreSQL database kept for benchmarks")
-    app = fresh_app(url)
+    args, app = postgresql_bench(__doc__, findings=1_000_000, repeat=20)
     with app.app_context():
         started = time.perf_counter()
         db.session.execute(sa.text(SEED_SQL))
@@ -134,7 +119,7 @@ def main() -> None:
               f"in {time.perf_counter() - started:.1f} s")
         pending = db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)
                                     .where(Reminder.sent_at.is_(None)))
-        print(f"  pending reminders {pending:,}")
+        print(f"  pending reminders {pending:,}; load average {load_average()}")
 
         print("plans:")
         print("  overdue   :", explain(due_overdue(NOW, 200)))
