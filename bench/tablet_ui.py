@@ -25,7 +25,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,10 +156,14 @@ class Frames:
         self.loop = EventLoop
         self.times: list[float] = []
         self.cpu: list[float] = []
+        self.started: float | None = None  # when the frame in progress began (StallWatch reads it)
+        self.count = 0
 
     def frame(self) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
+        self.started, self.count = t0, self.count + 1
         self.loop.idle()
+        self.started = None
         self.times.append((time.perf_counter() - t0) * 1000)
         self.cpu.append((time.process_time() - c0) * 1000)
 
@@ -172,6 +179,33 @@ class Frames:
                 f"{statistics.median(c for _, c in drawn):.1f} ms ({load()})")
         self.take()
         return text
+
+
+class StallWatch(threading.Thread):
+    """Where the UI thread is when a frame has run longer than `limit_ms`: its stack, sampled by
+    this thread once per long frame (what the frame waited on: a lock, a read, drawing, the GIL)."""
+
+    def __init__(self, frames: Frames, limit_ms: float = 150) -> None:
+        super().__init__(daemon=True)
+        self.frames, self.limit = frames, limit_ms / 1000
+        self.main = threading.main_thread().ident
+        self.sites: Counter[str] = Counter()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        noted = -1
+        while not self.stop.wait(0.02):
+            started, count = self.frames.started, self.frames.count
+            if started is None or count == noted or time.perf_counter() - started < self.limit:
+                continue
+            noted = count
+            stack = traceback.extract_stack(sys._current_frames()[self.main])
+            inner = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in stack[-4:]]
+            self.sites[" < ".join(reversed(inner))] += 1
+
+    def report(self) -> str:
+        self.stop.set()
+        return "; ".join(f"{n}x {site}" for site, n in self.sites.most_common(4)) or "none"
 
 
 def fling(h, frames: Frames, view, up: bool) -> None:
@@ -338,14 +372,19 @@ def main() -> None:
         waiting = app.store.photos.waiting_count()
         app.refresh_status()
         frames.take()
+        watch = StallWatch(frames)
+        watch.start()
         started = time.monotonic()
         app.sync_now()
         while app.syncing:
             frames.frame()
-        times = frames.take()
-        drawn = [t for t in times if t > 1]  # frames that drew something (idle ones take ~0 ms)
-        print(f"4. syncing {waiting} photos ({time.monotonic() - started:.1f} s): longest UI frame "
-              f"{max(times):.0f} ms; drawn frames {describe(drawn or times)} ({load()})")
+        for _ in range(5):  # the frames that show the sync's end
+            frames.frame()
+        longest = max(range(len(frames.times)), key=frames.times.__getitem__)
+        worst = f"longest UI frame {frames.times[longest]:.0f} ms (CPU {frames.cpu[longest]:.0f} ms)"
+        print(f"4. syncing {waiting} photos ({time.monotonic() - started:.1f} s): {worst}; "
+              f"{frames.summary()}")
+        print(f"   where the UI thread was in frames over 150 ms: {watch.report()}")
 
         more = 1000 - app.store.photos.count()
         if more > 0:  # smaller camera frames here: the figure is about the store, not the pixels

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 HEALTH_PATH = "/api/v1/health"
 State = Literal["online", "offline", "wrong_server", "error"]
@@ -31,6 +32,8 @@ class Reachability:
 
 def probe(server_url: str, timeout: float = 3.0, session: requests.Session | None = None) -> Reachability:
     """Ask the server's health endpoint; never raises."""
+    import requests  # here: importing it costs the app's cold start ~0.3 s (see mobile/sync/transport.py)
+
     if not server_url or not server_url.startswith(("http://", "https://")):
         return Reachability("error", "服务器地址无效，应以 http:// 或 https:// 开头 (invalid server address)")
     started = time.monotonic()

@@ -47,6 +47,11 @@ PHASE_NAMES = {"bootstrap": "下载全部数据", "pull": "接收", "push": "发
                "waiting": "网络不稳，稍后重试"}
 
 
+def _load_kv(path: Path) -> None:
+    if str(path) not in Builder.files:  # a second app in one process (tests) reuses the rules
+        Builder.load_file(str(path))
+
+
 class AppRoot(BoxLayout):
     """Status bar and banner above the screen manager (see app.kv)."""
 
@@ -84,18 +89,14 @@ class XunchaApp(App):
 
     # -- building -------------------------------------------------------------------------------
     def build(self) -> AppRoot:
-        from mobile.ui.screens import screen_classes
         from mobile.ui.widgets import KV_FILE
 
-        screens = screen_classes()
         Window.clearcolor = (1, 1, 1, 1)
         # A blank placeholder while a thumbnail loads: Kivy's animated default is read from a
         # zip whose file it never closes.
         Loader.loading_image = CoreImage(Texture.create(size=(1, 1)))
-        for path in (HERE / "theme.kv", KV_FILE, HERE / "app.kv",
-                     *(HERE / "screens" / f"{name}.kv" for name in screens)):
-            if str(path) not in Builder.files:  # a second app in one process (tests) reuses them
-                Builder.load_file(str(path))
+        for path in (HERE / "theme.kv", KV_FILE, HERE / "app.kv"):
+            _load_kv(path)
         self.store = Store(self.home)
         self.worker.on_thread_exit(self.store.close)
         self.photo_queue = PhotoQueue(self.store, workers=1)
@@ -103,10 +104,7 @@ class XunchaApp(App):
         if language in i18n.LANGUAGES:
             self.set_language(language)
         root = AppRoot()
-        manager = root.ids.screens
-        for name, screen_class in screens.items():
-            manager.add_widget(screen_class(name=name))
-        self.manager = manager
+        self.manager = root.ids.screens
         return root
 
     def on_start(self) -> None:
@@ -130,13 +128,21 @@ class XunchaApp(App):
     # -- navigation and messages ---------------------------------------------------------------
     def go(self, name: str, **params: Any) -> None:
         """Show a screen; `params` go to its `show(**params)` before it appears."""
-        screen = self.manager.get_screen(name)
+        screen = self.screen(name)
         if hasattr(screen, "show"):
             screen.show(**params)
         self.manager.current = name
 
     def screen(self, name: str):
-        return self.manager.get_screen(name)
+        """The screen called `name`, built (and its .kv read) the first time it is asked for: a
+        cold start builds only the screen it opens, not all nine."""
+        from mobile.ui.screens import screen_class
+
+        manager = self.manager
+        if not manager.has_screen(name):
+            _load_kv(HERE / "screens" / f"{name}.kv")
+            manager.add_widget(screen_class(name)(name=name))
+        return manager.get_screen(name)
 
     def toast(self, text: str) -> None:
         from mobile.ui.widgets import toast
@@ -192,11 +198,13 @@ class XunchaApp(App):
         self.sync_state = "syncing"
         self.sync_fraction = 0
         self.status_text = tr("正在同步…")
-        store, transport = self.store, http_transport(self.store, timeout=(3.0, 30.0))
-        engine = SyncEngine(store, transport, on_progress=self._progress_from_sync,
-                            retry=RetryPolicy(attempts=3, base=0.5, cap=4.0))
+        store = self.store
 
         def sync_and_inbox():
+            # The transport is made here on the network lane: making it imports requests.
+            transport = http_transport(store, timeout=(3.0, 30.0))
+            engine = SyncEngine(store, transport, on_progress=self._progress_from_sync,
+                                retry=RetryPolicy(attempts=3, base=0.5, cap=4.0))
             report = engine.run()
             fetch_inbox(store, transport)  # the reminders Today shows; kept for offline
             return report

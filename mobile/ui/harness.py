@@ -60,7 +60,7 @@ class Harness:
 
     # -- finding and pressing widgets ----------------------------------------------------------
     def screen(self, name: str | None = None):
-        return self.app.manager.get_screen(name) if name else self.app.manager.current_screen
+        return self.app.screen(name) if name else self.app.manager.current_screen
 
     def tap(self, widget: Widget) -> None:
         """A finger down and up at the widget's centre, through the window's input dispatch."""

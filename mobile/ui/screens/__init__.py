@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from kivy.app import App
@@ -32,18 +33,17 @@ class XunchaScreen(Screen):
         """Read what the screen shows from the store and put it on the widgets."""
 
 
-def screen_classes() -> dict[str, type[XunchaScreen]]:
-    """Every screen by name, in the order they are added (imported late: they import this module)."""
-    from mobile.ui.screens.checklist import ChecklistScreen
-    from mobile.ui.screens.finding import FindingScreen
-    from mobile.ui.screens.finish import FinishScreen
-    from mobile.ui.screens.pairing import PairingScreen
-    from mobile.ui.screens.photos import PhotosScreen
-    from mobile.ui.screens.revisit import RevisitScreen
-    from mobile.ui.screens.settings import SettingsScreen
-    from mobile.ui.screens.sync import SyncScreen
-    from mobile.ui.screens.today import TodayScreen
+# Screen name -> class, in the order of the app's flow; each lives in screens/<name>.py + .kv.
+CLASS_NAMES = {"pairing": "PairingScreen", "today": "TodayScreen", "checklist": "ChecklistScreen",
+               "finish": "FinishScreen", "finding": "FindingScreen", "photos": "PhotosScreen",
+               "revisit": "RevisitScreen", "sync": "SyncScreen", "settings": "SettingsScreen"}
 
-    return {"pairing": PairingScreen, "today": TodayScreen, "checklist": ChecklistScreen,
-            "finish": FinishScreen, "finding": FindingScreen, "photos": PhotosScreen,
-            "revisit": RevisitScreen, "sync": SyncScreen, "settings": SettingsScreen}
+
+def screen_class(name: str) -> type[XunchaScreen]:
+    """One screen's class, its module imported on first use (they import this module)."""
+    return getattr(importlib.import_module(f"mobile.ui.screens.{name}"), CLASS_NAMES[name])
+
+
+def screen_classes() -> dict[str, type[XunchaScreen]]:
+    """Every screen by name, in the order of the app's flow."""
+    return {name: screen_class(name) for name in CLASS_NAMES}
