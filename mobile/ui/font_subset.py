@@ -1,9 +1,11 @@
 """Make the app's own Chinese font: a subset of the system's CJK font, made at setup / build time.
 
-Why a subset made here and not a font file in git: the brief wants the font shipped with the app
-(a tablet must not depend on what its system carries), and a whole CJK font is 15-20 MB. The
-subset keeps ASCII, CJK punctuation, the 6,763 hanzi of GB 2312 (every common character in
-estate names, addresses and notes) and every character of the app's own texts, in ~3-4 MB.
+Why a subset made here and not a font file in git: the font ships with the app (a tablet must not
+depend on what its system carries: Android's Noto .ttc opens in Kivy as its Japanese face), and
+git holds no binary font. The subset keeps ASCII, CJK punctuation, every ideograph the source
+font has in the CJK Unified Ideographs block and its extension A (names of estates and people
+may hold any hanzi: this covers GB 2312, GBK and the 8,105 characters of 通用规范汉字表 wherever
+the source font does), and every character of the app's texts and of the demo data.
 Source: Noto Sans CJK SC (SIL OFL 1.1) when installed (fonts-noto-cjk), else WenQuanYi Micro
 Hei (Apache 2.0); both licences allow a modified copy to ship. Run:
 
@@ -37,13 +39,25 @@ def gb2312_hanzi() -> str:
     return "".join(out)
 
 
+# The blocks kept whole: CJK Unified Ideographs and Extension A (with the few ideographs of the
+# 通用规范汉字表 that lie in later extensions, where the source font has them).
+IDEOGRAPHS = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x323AF))
+
+
 def app_characters() -> str:
-    """Every character in the app's catalogues, layouts and code (labels, toasts, messages)."""
+    """Every character in the app's catalogues, layouts and code (labels, toasts, messages), and
+    in the demo data a tablet shows (server/demo: names, checklist, guidance)."""
     text = []
-    for path in (HERE.parent).rglob("*"):
-        if path.suffix in (".po", ".kv", ".py") and "__pycache__" not in path.parts:
-            text.append(path.read_text(encoding="utf-8"))
+    for folder in (HERE.parent, HERE.parent.parent / "server" / "demo"):
+        for path in folder.rglob("*"):
+            if path.suffix in (".po", ".kv", ".py") and "__pycache__" not in path.parts:
+                text.append(path.read_text(encoding="utf-8"))
     return "".join(text)
+
+
+def ideographs_of(font: TTFont) -> set[str]:
+    return {chr(code) for code in font.getBestCmap()
+            if any(low <= code <= high for low, high in IDEOGRAPHS)}
 
 
 def source_font() -> tuple[str, int] | None:
@@ -60,7 +74,7 @@ def make_subset(out: Path = OUT) -> Path:
                          "(no CJK font to subset: install fonts-noto-cjk or fonts-wqy-microhei)")
     path, face = found
     font = TTCollection(path).fonts[face] if path.endswith(".ttc") else TTFont(path)
-    wanted = set(chr(c) for c in range(0x20, 0x7F)) | set(gb2312_hanzi()) | set(app_characters())
+    wanted = set(chr(c) for c in range(0x20, 0x7F)) | ideographs_of(font) | set(app_characters())
     wanted |= set("，。、；：？！“”‘’（）《》【】…—·￥％＋－×÷／") | {chr(c) for c in range(0x3000, 0x3040)}
     options = subset.Options()
     options.layout_features = ["*"]
