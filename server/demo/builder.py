@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from server.config import DEMO_PASSWORD
 from server.demo import checklist_data, names
+from server.demo.guidance import GUIDANCE
 from server.demo.photos import PhotoScene, render_photo
 from server.demo.wipe import delete_office_data
 from server.domain.accounts import hash_password, set_password
@@ -539,7 +540,7 @@ class _Builder:
                     rng, published, id=item.id, section_id=section_id, position=i_pos,
                     code=f"{s_pos}.{i_pos}", text=spec.text, category=spec.category, points=spec.points,
                     default_severity=Severity(spec.severity), rectification_days=spec.days,
-                    photo_required_on_fail=spec.photo))
+                    photo_required_on_fail=spec.photo, guidance=GUIDANCE.get(spec.text, "")))
         self.insert(ChecklistSection, sections)
         self.insert(ChecklistItem, items)
 
