@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from server.domain.database import current_change_number
 from server.domain.models import (
     Answer,
+    ChangeCounter,
     Company,
     Device,
     Estate,
@@ -66,13 +67,17 @@ def _rows(kind: str, query: sa.Select, params: dict[str, Any] | None = None) -> 
 
 @functools.cache
 def _band_probe() -> sa.Select:
-    """One statement saying, per kind (then for scope exits), whether any row has a change
-    number in (low, high]. Built once: building and running 14 scoped queries cost more than
-    reading the one kind a page of a long pull is usually made of."""
-    low, high = sa.bindparam("low", type_=sa.BigInteger), sa.bindparam("high", type_=sa.BigInteger)
+    """One statement giving the high-water mark and, per kind (then for scope exits), whether
+    any row has a change number in (low, high]. Built once: building and running 14 scoped
+    queries cost more than reading the one kind a page of a long pull is usually made of, and
+    on a busy PostgreSQL every further round trip waits for the server's turn on the CPU."""
+    low = sa.bindparam("low", type_=sa.BigInteger)
+    counter = ChangeCounter.__table__
+    high = sa.select(counter.c.value).where(counter.c.id == 1).scalar_subquery()
     tables = [MODELS[kind].__table__ for kind in KIND_ORDER] + [ScopeExit.__table__]
-    return sa.select(*(sa.exists().where(t.c.server_seq > low, t.c.server_seq <= high).label(f"t{i}")
-                       for i, t in enumerate(tables)))
+    return sa.select(high.label("high"), *(
+        sa.exists().where(t.c.server_seq > low, t.c.server_seq <= high).label(f"t{i}")
+        for i, t in enumerate(tables)))
 
 
 _CURSOR = sa.bindparam("cursor", type_=sa.BigInteger)
@@ -118,18 +123,18 @@ def _page_of_text(model: type, query: sa.Select, columns: tuple, dialect: str) -
 def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullPage:
     """Up to `limit` changes after `cursor`, oldest first.
 
-    The high-water mark is read first: the change counter is only advanced under its row lock,
-    so every change numbered at or below it has committed, and bounding the queries by it keeps
-    a page consistent even while pushes commit meanwhile.
+    The high-water mark is read with the probe, in one statement: the change counter is only
+    advanced under its row lock, so every change numbered at or below it has committed, and
+    bounding the queries by it keeps a page consistent even while pushes commit meanwhile.
     """
-    high = current_change_number(db.session)
     if device.scope_key and device.scope_key != scope.key:
         return PullPage(cursor=cursor, more=False, resync_required=True)
+    probe = db.session.execute(_band_probe(), {"low": cursor}).one()
+    high, present = probe[0] or 0, probe[1:]
     if high <= cursor:
         return PullPage(cursor=cursor, more=False)
     window: list[tuple[int, str | None, Any]] = []
     dialect = db.session.get_bind().dialect.name
-    present = db.session.execute(_band_probe(), {"low": cursor, "high": high}).one()
     params = {"cursor": cursor, "high": high, "limit": limit + 1, **scope.parameters()}
     for kind, changed in zip(KIND_ORDER, present, strict=False):
         if not changed:  # no row of this kind in the band, in scope or not
