@@ -10,8 +10,10 @@ round: pushes 5,000 findings of ~1 KB in batches of 500 (Xuncha /sync/push, the 
 docs/photos.md says, the peer one attachment PUT), pulls everything (pages of 500: /sync/pull,
 /_changes?include_docs=true) and makes no-change pulls. Each batch, photo and pull goes to one
 server and then the other, so both see the same machine load. Prints each figure, the ratio
-and the bytes on the wire; draws the ratios as a PNG chart. Stops what it started. The
-PostgreSQL database given is emptied (its tables dropped and made again).
+and the bytes on the wire, and /proc/loadavg before and after each round (the other users of
+the machine move every wall-clock figure); draws the ratios as a PNG chart. Stops what it
+started, also on an error, Ctrl-C or SIGTERM. The PostgreSQL database given is emptied (its
+tables dropped and made again).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -60,17 +63,48 @@ DESCRIPTION = ("楼道内堆放纸箱和旧家具，占用疏散通道，物业�
 
 
 def peer_binary() -> Path:
-    """pouchdb-server on PATH or in the throw-away folder; installed there when missing."""
+    """pouchdb-server on PATH or in the throw-away folder; installed there when missing or of
+    another version than PEER_PACKAGE names."""
+    wanted = PEER_PACKAGE.rpartition("@")[2]
     found = os.environ.get("XUNCHA_PEER_BIN") or shutil.which("pouchdb-server")
     if found:
+        version = peer_version(Path(found))
+        if version != wanted:
+            print(f"note: {found} is pouchdb-server {version or '(version unknown)'}, not {wanted}",
+                  flush=True)
         return Path(found)
     binary = PEER_FOLDER / "node_modules" / ".bin" / "pouchdb-server"
-    if not binary.exists():
+    if not binary.exists() or peer_version(binary) != wanted:
         print(f"installing {PEER_PACKAGE} into {PEER_FOLDER} (npm) …", flush=True)
         PEER_FOLDER.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "install", "--prefix", str(PEER_FOLDER), "--no-audit", "--no-fund",
                         "--loglevel=error", PEER_PACKAGE], check=True)
     return binary
+
+
+def peer_version(binary: Path) -> str | None:
+    """The version in the package.json beside the script (node_modules/pouchdb-server/bin/…)."""
+    package = binary.resolve().parent.parent / "package.json"
+    try:
+        return json.loads(package.read_text()).get("version")
+    except (OSError, ValueError):
+        return None
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as /proc/loadavg gives them."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the run as Ctrl-C does, so the servers' `finally` blocks stop them."""
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _free_port() -> int:
@@ -369,22 +403,29 @@ def analyze_after_load(url: str) -> Callable[[], None]:
     return settle
 
 
-def compare(database: str, url: str, rounds: int, widths: dict[str, int]) -> dict[str, Figure]:
-    figures = new_figures()
+def compare(database: str, url: str, rounds: int, widths: dict[str, int]
+            ) -> tuple[dict[str, Figure], list[tuple[str, str]]]:
+    """The figures of `rounds` rounds, and the load averages before and after each round."""
+    figures, loads = new_figures(), []
     with xuncha_server(url) as (xuncha_base, estate_id), peer_server(peer_binary()) as peer_base:
         clients = [XunchaClient(xuncha_base), PeerClient(peer_base)]
         for number in range(1, rounds + 1):
             photos = new_photos(widths, PHOTOS, number)
             sizes = ", ".join(f"{label} mean {statistics.mean(map(len, made)) / 1000:.1f} kB"
                               for label, made in photos.items())
-            print(f"[{database}] round {number}/{rounds} ({sizes}) …", flush=True)
+            before = load_average()
+            print(f"[{database}] round {number}/{rounds} ({sizes}), load before {before} …", flush=True)
             run_round(clients, estate_id, photos, figures, analyze_after_load(url))
-    return figures
+            loads.append((before, load_average()))
+            print(f"[{database}] round {number}/{rounds} done, load after {loads[-1][1]}", flush=True)
+    return figures, loads
 
 
-def report(database: str, figures: dict[str, Figure]) -> list[str]:
+def report(database: str, figures: dict[str, Figure], loads: list[tuple[str, str]]) -> list[str]:
     rounds = len(figures["push"].values[XunchaClient.name])
     lines = [f"== Xuncha ({database}) beside {PEER_PACKAGE}: medians of {rounds} interleaved rounds =="]
+    lines += [f"load (1, 5, 15 min) round {n}: before {before}, after {after}"
+              for n, (before, after) in enumerate(loads, start=1)]
     for figure in figures.values():
         ours, peer = figure.median(XunchaClient.name), figure.median(PeerClient.name)
         lines.append(f"{figure.label:<44} Xuncha {ours:>10,.1f}  peer {peer:>10,.1f} {figure.unit:<10}"
@@ -439,6 +480,7 @@ def main() -> None:
                         help="also compare on this PostgreSQL database (it is emptied)")
     parser.add_argument("--chart", default=str(Path(tempfile.gettempdir()) / "xuncha-peer-compare.png"))
     args = parser.parse_args()
+    _stop_on_sigterm()
 
     widths = {"photos50": width_for(50_000), "photos150": width_for(150_000)}
     databases = [("SQLite", f"sqlite:///{tempfile.mkdtemp(prefix='xuncha-peer-db-')}/bench.sqlite3")]
@@ -446,8 +488,8 @@ def main() -> None:
         databases.append(("PostgreSQL", args.postgres))
     results = {}
     for database, url in databases:
-        results[database] = compare(database, url, args.rounds, widths)
-        print("\n".join(report(database, results[database])), flush=True)
+        results[database], loads = compare(database, url, args.rounds, widths)
+        print("\n".join(report(database, results[database], loads)), flush=True)
     draw_chart(results, Path(args.chart))
     print(f"chart: {args.chart}")
 
