@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import re
@@ -10,7 +11,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -91,3 +93,32 @@ def describe(samples_ms: list[float]) -> str:
     ordered = sorted(samples_ms)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
     return f"median {statistics.median(ordered):.2f} ms, p95 {p95:.2f} ms (n={len(ordered)})"
+
+
+def postgresql_bench(description: str, *, findings: int, repeat: int, **config):
+    """What every bench over a scaled PostgreSQL city starts with: the command line (--findings,
+    --repeat, with this bench's defaults) and an app on the fresh database that
+    XUNCHA_BENCH_DATABASE_URL names (its tables are dropped); anything else exits with a line."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("--findings", type=int, default=findings)
+    parser.add_argument("--repeat", type=int, default=repeat)
+    args = parser.parse_args()
+    url = os.environ.get("XUNCHA_BENCH_DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        sys.exit("XUNCHA_BENCH_DATABASE_URL must name a PostgreSQL database (its tables are dropped)")
+    return args, fresh_app(url, **config)
+
+
+def timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall-clock milliseconds of each of `repeat` calls."""
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, to print beside any wall-clock figure."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from bench.harness import fresh_app, serve_in_own_process  # noqa: E402
+from bench.harness import fresh_app, load_average, serve_in_own_process  # noqa: E402
 from bench.wire import Wire  # noqa: E402
 from server.domain.models.base import utcnow  # noqa: E402
 from server.extensions import db  # noqa: E402
@@ -89,14 +89,6 @@ def peer_version(binary: Path) -> str | None:
         return json.loads(package.read_text()).get("version")
     except (OSError, ValueError):
         return None
-
-
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages, as /proc/loadavg gives them."""
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "unknown"
 
 
 def _stop_on_sigterm() -> None:
