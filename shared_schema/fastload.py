@@ -18,7 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from marshmallow.utils import missing
 
 
-class _Unsure(Exception):
+class Unsure(Exception):
     """The fast path does not decide this input; Schema.load will."""
 
 
@@ -61,11 +61,11 @@ def _validated(field: fields.Field, convert: Check, typed: bool = True) -> Check
         if value is None:
             if allow_none:
                 return None
-            raise _Unsure
+            raise Unsure
         value = convert(value)
         for test in tests:
             if not test(value):
-                raise _Unsure
+                raise Unsure
         return value
 
     return check
@@ -73,29 +73,29 @@ def _validated(field: fields.Field, convert: Check, typed: bool = True) -> Check
 
 def _string(value: Any) -> str:
     if type(value) is not str:
-        raise _Unsure
+        raise Unsure
     return value
 
 
 def _uuid(value: Any) -> uuid.UUID:
     if type(value) is not str:
-        raise _Unsure
+        raise Unsure
     return uuid.UUID(value)
 
 
 def _integer(value: Any) -> int:
     if type(value) is not int:
-        raise _Unsure
+        raise Unsure
     return value
 
 
 def _float(allow_nan: bool | None) -> Check:
     def convert(value: Any) -> float:
         if type(value) not in (int, float):
-            raise _Unsure
+            raise Unsure
         number = float(value)
         if allow_nan is False and (math.isnan(number) or math.isinf(number)):
-            raise _Unsure
+            raise Unsure
         return number
 
     return convert
@@ -113,7 +113,7 @@ def _text_check(field: fields.String) -> Check | None:
         def sized(value: Any) -> str:
             if type(value) is str and low <= len(value) <= high:
                 return value
-            raise _Unsure
+            raise Unsure
 
         return sized
     if isinstance(validator, validate.Regexp):
@@ -122,13 +122,15 @@ def _text_check(field: fields.String) -> Check | None:
         def matching(value: Any) -> str:
             if type(value) is str and match(value) is not None:
                 return value
-            raise _Unsure
+            raise Unsure
 
         return matching
     return None
 
 
-def _compile_field(name: str, field: fields.Field) -> Check:
+def compile_field(name: str, field: fields.Field) -> Check:
+    """One field's load as a function: the loaded value, or an exception (Unsure, or the
+    field's own error) for any input it does not decide."""
     kind = type(field)
     if kind is fields.String:
         return _text_check(field) or _validated(field, _string)
@@ -139,23 +141,23 @@ def _compile_field(name: str, field: fields.Field) -> Check:
     if kind is fields.Float:
         return _validated(field, _float(field.allow_nan))
     if kind is fields.Dict and field.key_field is not None:
-        keys = _compile_field(name, field.key_field)
-        values = _compile_field(name, field.value_field) if field.value_field is not None else None
+        keys = compile_field(name, field.key_field)
+        values = compile_field(name, field.value_field) if field.value_field is not None else None
 
         def mapping(value: Any) -> dict:
             if type(value) is not dict:
-                raise _Unsure
+                raise Unsure
             if values is None:
                 return {keys(k): v for k, v in value.items()}
             return {keys(k): values(v) for k, v in value.items()}
 
         return _validated(field, mapping)
     if kind is fields.List:
-        inner = _compile_field(name, field.inner)
+        inner = compile_field(name, field.inner)
 
         def sequence(value: Any) -> list:
             if type(value) is not list:
-                raise _Unsure
+                raise Unsure
             return [inner(item) for item in value]
 
         return _validated(field, sequence)
@@ -179,7 +181,7 @@ class CompiledSchema:
             and not any(schema._hooks.values())
             and all(f.data_key is None and f.attribute is None for f in load_fields.values())
         )
-        self._checks = {name: _compile_field(name, f) for name, f in load_fields.items()} if simple else None
+        self._checks = {name: compile_field(name, f) for name, f in load_fields.items()} if simple else None
         self._required = () if partial else tuple(n for n, f in load_fields.items() if f.required)
         self._defaults = () if partial else tuple(
             (n, f.load_default) for n, f in load_fields.items() if f.load_default is not missing)
@@ -193,16 +195,16 @@ class CompiledSchema:
             for key, value in data.items():
                 check = checks.get(key)
                 if check is None:
-                    raise _Unsure
+                    raise Unsure
                 out[key] = check(value)
             for name in self._required:
                 if name not in out:
-                    raise _Unsure
+                    raise Unsure
             for name, default in self._defaults:
                 if name not in out:
                     out[name] = default() if callable(default) else default
             return out
-        except (_Unsure, ValidationError, ValueError, TypeError, OverflowError, AttributeError):
+        except (Unsure, ValidationError, ValueError, TypeError, OverflowError, AttributeError):
             return self.schema.load(data, partial=self.partial)
 
 

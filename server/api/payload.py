@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -24,6 +25,17 @@ def json_body() -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ApiError(400, "malformed_json", f"JSON 格式错误 (malformed JSON): {exc}") from None
+
+
+def load_fast(decode: Callable[[bytes], Any | None], schema: Schema) -> tuple[Any, bool]:
+    """(body, True) from a fast decoder that loads a JSON body as `schema` and its parts would,
+    or (body loaded by `schema`, False) when the decoder is not sure of it: the schema then
+    decides, and words the errors, as for any other body."""
+    if request.is_json:
+        decoded = decode(request.get_data(cache=True))
+        if decoded is not None:
+            return decoded, True
+    return load(schema), False
 
 
 def load(schema: Schema, data: Any = None) -> Any:

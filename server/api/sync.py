@@ -10,7 +10,7 @@ from server.api.auth import require_device
 from server.api.commit import commit_keeping_rows
 from server.api.compression import accepts_gzip, gzip_stream, maybe_gzip
 from server.api.errors import ApiError
-from server.api.payload import json_bytes, json_response, load
+from server.api.payload import json_bytes, json_response, load, load_fast
 from server.domain.models.base import utcnow
 from server.domain.sync.pull import bootstrap_records, pull_changes, remember_pull
 from server.domain.sync.push import BatchBelongsToAnotherDevice, apply_push
@@ -18,6 +18,7 @@ from server.domain.sync.scope import OutOfScope, Scope, scope_for
 from server.extensions import db
 from shared_schema.fastload import CompiledSchema
 from shared_schema.fields import UtcDateTime
+from shared_schema.push_decoder import decode_push
 from shared_schema.sync import PullQuerySchema, PushRequestSchema
 
 _time = UtcDateTime()
@@ -37,10 +38,10 @@ def _scope() -> Scope:
 def push():
     """Apply a batch of tablet records; per-record results, idempotent by batch_id."""
     db.session.commit()  # end the device check's transaction before a slow body is read
-    data = load(_push_request)
+    data, loaded = load_fast(decode_push, _push_request)
     scope = _scope()
     try:
-        reply = apply_push(g.device, g.user, scope, data["batch_id"], data["records"])
+        reply = apply_push(g.device, g.user, scope, data["batch_id"], data["records"], loaded)
         db.session.commit()
     except BatchBelongsToAnotherDevice:
         db.session.rollback()
@@ -49,7 +50,7 @@ def push():
     except IntegrityError:
         # The same batch arrived twice at once; the other request applied it: replay its reply.
         db.session.rollback()
-        reply = apply_push(g.device, g.user, scope, data["batch_id"], data["records"])
+        reply = apply_push(g.device, g.user, scope, data["batch_id"], data["records"], loaded)
     # The reply is already in its wire form (PushResponseSchema): it is what a replay returns.
     return json_response(reply)
 
@@ -59,14 +60,16 @@ def push():
 def pull():
     """Changes after the cursor, in scope, oldest first; `more` says whether to pull again."""
     query = load(_pull_query, dict(request.args))
-    scope = _scope()
-    page = pull_changes(g.device, scope, query["cursor"], query["limit"])
+    try:
+        page = pull_changes(g.device, g.user, query["cursor"], query["limit"])
+    except OutOfScope as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
     # Written once a pull has caught up (or the scope is new), not for every page on the way:
     # a write per page made each page of a long pull a write transaction.
     if not page.resync_required and (
-        (not page.more and g.device.last_pull_seq != page.cursor) or g.device.scope_key != scope.key
+        (not page.more and g.device.last_pull_seq != page.cursor) or g.device.scope_key != page.scope.key
     ):
-        remember_pull(g.device, scope, page.cursor)
+        remember_pull(g.device, page.scope, page.cursor)
     commit_keeping_rows()
     # Already in the wire form of PullResponseSchema; dumping 500 changes again cost more
     # than reading them.

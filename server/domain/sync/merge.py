@@ -66,7 +66,7 @@ def merge_fields(kind: str, row: Any, fields: dict[str, Any], clocks: dict[str, 
 
 def coerce(model: type, name: str, value: Any) -> Any:
     """Wire strings become the column's enum members, so rules see the same types as elsewhere."""
-    members = _enum_members(model, name)
+    members = enum_members(model, name)
     if members is None or value is None:
         return value
     member = members.get(value) if isinstance(value, str) else None
@@ -82,7 +82,8 @@ def _enum_class(model: type, name: str) -> type | None:
 
 
 @functools.cache
-def _enum_members(model: type, name: str) -> dict[str, Any] | None:
+def enum_members(model: type, name: str) -> dict[str, Any] | None:
+    """{value: member} of the enum column `name` of `model`; None for any other column."""
     # A dict lookup: calling the enum class per value cost more than the rest of the record.
     enum_class = _enum_class(model, name)
     return None if enum_class is None else {member.value: member for member in enum_class}

@@ -48,8 +48,8 @@ from server.domain.models.base import utcnow
 from server.domain.rectification.deadlines import default_days
 from server.domain.rectification.rectifications import report_rectification
 from server.domain.rectification.revisits import record_revisit_result
-from server.domain.sync.bulk import insert_rows
-from server.domain.sync.merge import MergeOutcome, coerce, initial_clocks, merge_fields
+from server.domain.sync.bulk import among, insert_rows
+from server.domain.sync.merge import MergeOutcome, coerce, enum_members, initial_clocks, merge_fields
 from server.domain.sync.records import MODELS, to_record
 from server.domain.sync.scope import Scope
 from server.extensions import db
@@ -63,6 +63,7 @@ CLOCK_TOLERANCE = timedelta(hours=24)
 # Built once: building a schema per record cost more than checking the record.
 _ENVELOPE = CompiledSchema(PushRecordSchema())
 _FIELDS = {kind: CompiledSchema(RECORD_SCHEMAS[kind](), partial=True) for kind in PUSH_ORDER}
+_WRITABLE = {kind: CREATE_ONLY[kind] | FREE[kind] for kind in PUSH_ORDER}
 
 
 class Refused(Exception):
@@ -95,7 +96,13 @@ class PushContext:
     created: set[tuple[type, uuid.UUID]] = field(default_factory=set)
     pending: dict[type, list[dict[str, Any]]] = field(default_factory=dict)  # rows to INSERT
     days: dict[tuple[Any, Any], int] = field(default_factory=dict)  # default_days by (severity, item)
+    # A new finding's server fields by (estate, item, inspection), checked once per attempt.
+    finding_origins: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     bulk: bool = False
+    clock_limit_ms: int = 0  # the latest stamp taken from a tablet: CLOCK_TOLERANCE past now
+
+    def __post_init__(self) -> None:
+        self.clock_limit_ms = int((self.now + CLOCK_TOLERANCE).replace(tzinfo=UTC).timestamp() * 1000)
 
     def forget_attempt(self) -> None:
         """After a rolled-back attempt: what it made or looked up may be gone."""
@@ -103,6 +110,7 @@ class PushContext:
         self.kept.clear()
         self.created.clear()
         self.pending.clear()
+        self.finding_origins.clear()
 
 
 @dataclass
@@ -115,9 +123,13 @@ class Incoming:
 
 
 def apply_push(
-    device: Device, user: User, scope: Scope, batch_id: uuid.UUID, raw_records: list[dict]
+    device: Device, user: User, scope: Scope, batch_id: uuid.UUID, raw_records: list[Any],
+    loaded: bool = False,
 ) -> dict[str, Any]:
-    """Apply one batch and return the reply; a batch seen before returns its stored reply."""
+    """Apply one batch and return the reply; a batch seen before returns its stored reply.
+
+    `loaded`: the records come loaded by the shared schemas already (shared_schema.push_decoder);
+    otherwise they are loaded here one by one, and a malformed one is rejected alone."""
     seen = db.session.get(SyncBatch, batch_id)
     if seen is not None:
         if seen.device_id != device.id:
@@ -131,7 +143,7 @@ def apply_push(
     parsed: list[tuple[int, Incoming]] = []
     for index, raw in enumerate(raw_records):
         try:
-            parsed.append((index, _parse(raw, ctx)))
+            parsed.append((index, _parse(raw, ctx, loaded)))
         except Refused as refused:
             results[index] = _result(_kind_hint(raw), _id_hint(raw), "rejected", refused.code,
                                      refused.message)
@@ -154,35 +166,39 @@ def apply_push(
     return batch.reply
 
 
-def _parse(raw: Any, ctx: PushContext) -> Incoming:
+def _parse(raw: Any, ctx: PushContext, loaded: bool) -> Incoming:
+    record = raw if loaded else _load(raw)
+    kind, fields, clocks = record["kind"], record["fields"], record["clocks"]
+    writable = _WRITABLE[kind]
+    if not fields.keys() <= writable:
+        read_only = sorted(set(fields) - writable)
+        raise Refused("read_only_field",
+                      f"字段 {', '.join(read_only)} 由服务器维护，平板不能修改 (server-owned fields)")
+    if not fields.keys() & FREE[kind] <= clocks.keys():
+        missing = sorted(name for name in fields if name in FREE[kind] and name not in clocks)
+        raise Refused("clock_missing", f"字段 {', '.join(missing)} 缺少时钟戳 (clock stamp missing)")
+    # Stamps are fixed-width text that sorts by time: the greatest string is the latest stamp.
+    if clocks and stamp_ms(max(clocks.values())) > ctx.clock_limit_ms:
+        raise Refused("clock_ahead",
+                      "平板时间比服务器快超过24小时，请校准时间后再同步 (tablet clock is ahead)")
+    return Incoming(kind, record["id"], record["op"], fields, clocks)
+
+
+def _load(raw: Any) -> dict[str, Any]:
+    """A record as sent, through the envelope's schema and its kind's record schema."""
     try:
         envelope = _ENVELOPE.load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
         raise Refused("invalid_record", f"记录格式错误 (invalid record): {exc.messages}") from None
     if not isinstance(raw, dict):
         raise Refused("invalid_record", "记录必须是 JSON 对象 (a record must be an object)")
-    kind = envelope["kind"]
     try:
-        fields = _FIELDS[kind].load(envelope["fields"])
+        envelope["fields"] = _FIELDS[envelope["kind"]].load(envelope["fields"])
     except ValidationError as exc:
         raise Refused("invalid_fields", f"字段校验失败 (invalid fields): {exc.messages}") from None
     except (ValueError, TypeError, OverflowError) as exc:
         raise Refused("invalid_fields", f"字段值无效 (invalid value): {exc}") from None
-    writable = CREATE_ONLY[kind] | FREE[kind]
-    read_only = sorted(set(fields) - writable)
-    if read_only:
-        raise Refused("read_only_field",
-                      f"字段 {', '.join(read_only)} 由服务器维护，平板不能修改 (server-owned fields)")
-    clocks = envelope["clocks"]
-    missing = sorted(name for name in fields if name in FREE[kind] and name not in clocks)
-    if missing:
-        raise Refused("clock_missing", f"字段 {', '.join(missing)} 缺少时钟戳 (clock stamp missing)")
-    limit_ms = int((ctx.now + CLOCK_TOLERANCE).replace(tzinfo=UTC).timestamp() * 1000)
-    # Stamps are fixed-width text that sorts by time: the greatest string is the latest stamp.
-    if clocks and stamp_ms(max(clocks.values())) > limit_ms:
-        raise Refused("clock_ahead",
-                      "平板时间比服务器快超过24小时，请校准时间后再同步 (tablet clock is ahead)")
-    return Incoming(kind, envelope["id"], envelope["op"], fields, clocks)
+    return envelope
 
 
 def _apply_in_bulk(ctx: PushContext, parsed: list[tuple[int, Incoming]]) -> list | None:
@@ -338,12 +354,11 @@ def _prefetch(ctx: PushContext, records: list[Incoming]) -> None:
         ids = [r.id for r in records if r.kind == kind]
         if model is None or not ids:
             continue
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            # The session's identity map holds rows weakly; the context keeps them alive.
-            for row in db.session.scalars(sa.select(model).where(model.id.in_(chunk)).with_for_update()):
-                ctx.locked_rows[(model, row.id)] = row
-            ctx.prefetched.update((model, record_id) for record_id in chunk)
+        wanted = among(model.__table__.c.id, ids, db.session.get_bind().dialect)
+        # The session's identity map holds rows weakly; the context keeps them alive.
+        for row in db.session.scalars(sa.select(model).where(wanted).with_for_update()):
+            ctx.locked_rows[(model, row.id)] = row
+        ctx.prefetched.update((model, record_id) for record_id in ids)
 
 
 def _in_scope(ctx: PushContext, row: Any, kind: str) -> Any:
@@ -472,27 +487,57 @@ def _finding(ctx: PushContext, record: Incoming) -> dict[str, Any]:
         return _result("finding", row.id, "accepted")
     if row is not None:
         return _update(ctx, "finding", row, record)
-    fields = record.fields
-    _require(fields, "estate_id", "category", "severity", "found_at")
-    estate = _in_scope(ctx, _get(ctx, Estate, fields["estate_id"]), "estate")
-    item = _get(ctx, ChecklistItem, fields["item_id"]) if fields.get("item_id") else None
-    if fields.get("item_id") and item is None:
+    return _create_findings(ctx, [record])[0]
+
+
+_FINDING_REQUIRED = ("estate_id", "category", "severity", "found_at")
+_FINDING_ENUMS = tuple(name for name in CREATE_ONLY["finding"] | FREE["finding"]
+                       if enum_members(Finding, name))
+
+
+def _create_findings(ctx: PushContext, records: list[Incoming]) -> list[dict[str, Any]]:
+    """New findings, queued for one INSERT. What a finding takes from its estate, item and
+    inspection is checked and worked out once per distinct (estate, item, inspection)."""
+    results = []
+    for record in records:
+        fields = record.fields
+        for name in _FINDING_REQUIRED:
+            if fields.get(name) in (None, ""):
+                _require(fields, *_FINDING_REQUIRED)
+        origin = (fields["estate_id"], fields.get("item_id"), fields.get("inspection_id"))
+        inherited = ctx.finding_origins.get(origin)
+        if inherited is None:
+            inherited = ctx.finding_origins[origin] = _finding_origin(ctx, *origin)
+        values = {**fields, **inherited, "id": record.id,
+                  "field_clocks": initial_clocks("finding", fields, record.clocks)}
+        for name in _FINDING_ENUMS:
+            if name in values:
+                values[name] = coerce(Finding, name, values[name])
+        rule = (values["severity"], values.get("item_id"))
+        days = ctx.days.get(rule)
+        if days is None:
+            days = ctx.days[rule] = default_days(_NewFinding(*rule))
+        values["due_at"] = _proposed_due(values["found_at"], days, fields.get("due_at"))
+        _insert(ctx, Finding, values)
+        results.append({"kind": "finding", "id": str(record.id), "status": "accepted"})
+    return results
+
+
+def _finding_origin(ctx: PushContext, estate_id: uuid.UUID, item_id: uuid.UUID | None,
+                    inspection_id: uuid.UUID | None) -> dict[str, Any]:
+    """The server's fields of a new finding of this estate (and item and inspection), once
+    they are checked: the estate in scope, the item and the inspection known and the latter
+    of this estate."""
+    estate = _in_scope(ctx, _get(ctx, Estate, estate_id), "estate")
+    if item_id and _get(ctx, ChecklistItem, item_id) is None:
         raise Refused("not_found", "检查项不存在 (item not found)")
-    if fields.get("inspection_id"):
-        inspection = _get(ctx, Inspection, fields["inspection_id"])
+    if inspection_id:
+        inspection = _get(ctx, Inspection, inspection_id)
         if inspection is None or inspection.estate_id != estate.id:
             raise Refused("not_found", "检查记录不存在或不属于该小区 (inspection not in this estate)")
-    values = {name: coerce(Finding, name, value) for name, value in fields.items()}
-    values.update(id=record.id, office_id=estate.office_id, region_code=estate.region_code,
-                  status=FindingStatus.OPEN, reported_by_id=ctx.user.id,
-                  created_at=ctx.now, updated_at=ctx.now,
-                  field_clocks=initial_clocks("finding", fields, record.clocks))
-    rule = (values["severity"], values.get("item_id"))
-    if rule not in ctx.days:
-        ctx.days[rule] = default_days(_NewFinding(*rule))
-    values["due_at"] = _proposed_due(values["found_at"], ctx.days[rule], fields.get("due_at"))
-    _insert(ctx, Finding, values)
-    return _result("finding", record.id, "accepted")
+    return {"office_id": estate.office_id, "region_code": estate.region_code,
+            "status": FindingStatus.OPEN, "reported_by_id": ctx.user.id,
+            "created_at": ctx.now, "updated_at": ctx.now}
 
 
 @dataclass(frozen=True)
