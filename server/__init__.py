@@ -58,6 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_rate_limits(app)
     install_security_headers(app)
+    from server.cookie_session import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()
 
     app.register_blueprint(api_bp)
     from server.access_log import install_access_log

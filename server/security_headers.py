@@ -29,6 +29,8 @@ SECURITY_HEADERS = {
 def install_security_headers(app: Flask) -> None:
     @app.after_request
     def _add_security_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+        # One pass over the headers there are (setdefault looked through them once per name).
+        present = {name.lower() for name, _value in response.headers}
+        response.headers.extend([(name, value) for name, value in SECURITY_HEADERS.items()
+                                 if name.lower() not in present])
         return response

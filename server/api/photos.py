@@ -6,7 +6,7 @@ from flask import current_app, g, request, send_file
 from werkzeug.exceptions import ClientDisconnected
 
 from server.api import bp
-from server.api.auth import require_device
+from server.api.auth import require_device, require_device_identity
 from server.api.commit import commit_keeping_rows
 from server.api.errors import ApiError
 from server.api.openapi import OPERATIONS
@@ -90,7 +90,7 @@ def photo_upload_status(sha256: str):
 
 
 @bp.put("/photos/<sha256>/upload")
-@require_device
+@require_device_identity
 def put_photo_chunk(sha256: str):
     """Append the body at the Content-Range start, which must be the current offset.
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from server.domain.audit import record_audit
 from server.domain.models import FIELD_ROLES, Device, PairingCode, Region, Role, User
@@ -95,8 +97,38 @@ def pair_with_code(code: str, name: str, schema_version: int, app_version: str =
     return _new_device(db.session.get(User, pairing.user_id), name, schema_version, app_version)
 
 
+# Built once: every API request runs it. The device and its user come in one statement (the
+# user was a lazy SELECT of its own on every request).
+_DEVICE_BY_TOKEN = (
+    sa.select(Device).join(Device.user).options(contains_eager(Device.user))
+    .where(Device.token_hash == sa.bindparam("token_hash"))
+)
+
+
 def find_device_by_token(token: str) -> Device | None:
-    return db.session.scalar(sa.select(Device).where(Device.token_hash == _digest(token)))
+    """The device holding this token, with its user loaded; None for an unknown token."""
+    return db.session.execute(_DEVICE_BY_TOKEN, {"token_hash": _digest(token)}).scalar()
+
+
+_devices, _users = Device.__table__, User.__table__
+_CREDENTIALS_BY_TOKEN = (
+    sa.select(_devices.c.id, _devices.c.user_id, _devices.c.revoked_at, _devices.c.last_seen_at,
+              _users.c.active, _users.c.username, _users.c.office_id)
+    .join_from(_devices, _users, _devices.c.user_id == _users.c.id)
+    .where(_devices.c.token_hash == sa.bindparam("token_hash"))
+)
+
+
+def find_device_credentials(token: str) -> sa.Row | None:
+    """The same lookup as plain columns (id, user_id, revoked_at, last_seen_at, active, username,
+    office_id), no ORM objects: for a request that needs no more (a photo upload)."""
+    return db.session.connection().execute(_CREDENTIALS_BY_TOKEN, {"token_hash": _digest(token)}).first()
+
+
+def mark_device_seen(device_id: uuid.UUID, at: datetime) -> None:
+    """last_seen_at of a device that was read as plain columns."""
+    db.session.connection().execute(
+        sa.update(_devices).where(_devices.c.id == device_id).values(last_seen_at=at))
 
 
 def revoke_device(device: Device, actor: User | None = None) -> Device:

@@ -10,6 +10,7 @@ on first view. Functions here flush; the caller commits.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import re
@@ -22,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from server.domain.audit import record_audit
+from server.domain.audit import after_audit_entry, audit_values, record_audit
 from server.domain.models import AuditEntry, Device, Photo, PhotoLink, User
 from server.domain.models.base import utcnow
 from server.domain.sync.scope import OutOfScope, scope_for
@@ -105,8 +106,16 @@ def inspect_image(data: bytes, limits: PhotoLimits, thumbnail: bool = True) -> I
             width, height = probe.size
             content_type = FORMATS[probe.format]
             _check_pixels(width, height, limits)
-            probe.verify()  # PNG: every chunk's CRC; cheap structural checks for JPEG
+            if content_type == "image/jpeg" and not thumbnail:
+                # Its EXIF came with the header; the walk below is the structural check, so
+                # one open is enough (a second one cost as much as the walk).
+                exif = probe.getexif()
+            else:
+                exif = None
+                probe.verify()  # PNG: every chunk's CRC
         _refuse_trailing_data(data, content_type)
+        if exif is not None:
+            return _facts(content_type, width, height, None, exif)
         with Image.open(io.BytesIO(data), formats=OPEN_FORMATS) as img:
             if content_type == "image/jpeg" and thumbnail:
                 # Decode every byte of the stream, but scaled down in the IDCT: a damaged file
@@ -118,8 +127,8 @@ def inspect_image(data: bytes, limits: PhotoLimits, thumbnail: bool = True) -> I
                 # decode was most of an upload's time (3 ms of a 150 KB photo).
                 img.load()
             exif = img.getexif()
-            taken_at, latitude, longitude = _exif_facts(exif)
             small = _thumbnail(img) if thumbnail else None
+            return _facts(content_type, width, height, small, exif)
     except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -132,9 +141,14 @@ def inspect_image(data: bytes, limits: PhotoLimits, thumbnail: bool = True) -> I
         raise PhotoRejected(
             "photo_not_image", f"图片已损坏或不完整 (damaged or truncated image): {type(exc).__name__}"
         ) from None
+
+
+def _facts(content_type: str, width: int, height: int, thumbnail: bytes | None,
+           exif: Image.Exif) -> ImageFacts:
+    taken_at, latitude, longitude = _exif_facts(exif)
     if exif.get(0x0112) in (5, 6, 7, 8):  # rotated a quarter turn: displayed sideways
         width, height = height, width
-    return ImageFacts(content_type, width, height, small, taken_at, latitude, longitude)
+    return ImageFacts(content_type, width, height, thumbnail, taken_at, latitude, longitude)
 
 
 def _refuse_trailing_data(data: bytes, content_type: str) -> None:
@@ -298,7 +312,11 @@ def begin_upload(sha256: str) -> Photo:
 
 
 def _dialect_insert():
-    name = db.session.get_bind().dialect.name
+    return _insert_for(db.session.get_bind().dialect.name)
+
+
+def _insert_for(name: str):
+    """The INSERT with ON CONFLICT of this database kind."""
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif name == "sqlite":
@@ -396,7 +414,7 @@ def _finish_upload(
 
 def _audit_upload(photo: Photo, size: int, actor: User | None, device: Device | None) -> None:
     # "Uploaded it" is what lets the uploader fetch the photo before any link points to it.
-    record_audit(actor, UPLOAD_ACTION, photo, {"device_id": device.id if device else None, "size": size},
+    record_audit(actor, UPLOAD_ACTION, photo, _upload_changes(device, size),
                  office_id=actor.office_id if actor else None)
 
 
@@ -407,9 +425,10 @@ def store_whole_photo(
     """A photo sent whole in one request: checked in memory, written once, stored at once.
 
     No partial file, no stored=False row, no lock: the bytes are complete before anything is
-    written, and the row appears with stored=True in one INSERT. None when an upload of this
-    photo is already under way (the caller then goes the chunked way, which reports its offset).
-    Raises PhotoRejected like the last chunk of an upload.
+    written, and the row appears with stored=True, with its audit entry, in one statement on
+    PostgreSQL (two on SQLite). None when an upload of this photo is already under way (the
+    caller then goes the chunked way, which reports its offset). Raises PhotoRejected like the
+    last chunk of an upload.
     """
     # No lookup first: a new photo is the common case, and the INSERT below says whether the
     # row was there (a resent photo then costs a hash and a check more, and no write).
@@ -417,22 +436,67 @@ def store_whole_photo(
         raise PhotoRejected("photo_hash_mismatch",
                             "收到的字节与 SHA-256 不符 (bytes do not match the SHA-256)")
     facts = inspect_image(data, limits, thumbnail=False)
-    store.put_bytes(sha256, data, facts.content_type)  # durable before the row says stored
+    store.put_bytes(sha256, data, facts.content_type, hashed=True)  # durable before the row says stored
     now = utcnow()
-    values = dict(sha256=sha256, stored=True, size=len(data), content_type=facts.content_type,
+    photo = Photo(sha256=sha256, stored=True, size=len(data), content_type=facts.content_type,
                   width=facts.width, height=facts.height, taken_at=facts.taken_at,
                   latitude=facts.latitude, longitude=facts.longitude, created_at=now, updated_at=now)
-    # RETURNING says whether the row was made (psycopg's rowcount is -1 for this statement).
-    inserted = db.session.execute(
-        _dialect_insert()(Photo.__table__).values(values).on_conflict_do_nothing(index_elements=["sha256"])
-        .returning(Photo.__table__.c.sha256)
-    ).first() is not None
-    if not inserted:  # stored before (a resent reply that was lost), or an upload under way
-        photo = db.session.get(Photo, sha256)
-        return UploadStatus(sha256, photo.size, True, photo) if photo.stored else None
-    photo = Photo(**values)  # the row just written, not read back
-    _audit_upload(photo, len(data), actor, device)
+    changes = _upload_changes(device, len(data))
+    audit = audit_values(actor, UPLOAD_ACTION, photo, changes, office_id=actor.office_id if actor else None)
+    if not _insert_photo_and_audit(photo, audit):
+        # Stored before (a resent photo whose reply was lost), or an upload under way.
+        known = db.session.get(Photo, sha256)
+        return UploadStatus(sha256, known.size, True, known) if known.stored else None
+    after_audit_entry(actor, UPLOAD_ACTION, photo, changes)
     return UploadStatus(sha256, len(data), True, photo, created=True)
+
+
+_PHOTO_COLUMNS = ("sha256", "stored", "size", "content_type", "width", "height", "taken_at",
+                  "latitude", "longitude", "created_at", "updated_at")
+_AUDIT_COLUMNS = ("id", "office_id", "actor_id", "at", "action", "entity", "entity_id", "changes")
+
+
+@functools.cache
+def _photo_and_audit_statements(dialect: str) -> tuple[sa.Executable, sa.Executable | None]:
+    """Built once per database kind: (the statement that inserts the photo row and, where
+    the database can, its audit entry; the audit entry's INSERT where it cannot).
+
+    PostgreSQL takes both in one statement (the audit INSERT selects from the photo INSERT's
+    RETURNING, so a photo already there gets no second entry): one round trip, not two.
+    """
+    photos, audits = Photo.__table__, AuditEntry.__table__
+    insert = _insert_for(dialect)
+    photo = (insert(photos).values({name: sa.bindparam(name, type_=photos.c[name].type)
+                                    for name in _PHOTO_COLUMNS})
+             .on_conflict_do_nothing(index_elements=["sha256"]))
+    audit_params = [sa.bindparam(f"audit_{name}", type_=audits.c[name].type) for name in _AUDIT_COLUMNS]
+    if dialect == "postgresql":
+        made = photo.returning(photos.c.sha256).cte("made")
+        entry = sa.select(*audit_params).select_from(made)
+        both = sa.insert(audits).from_select(list(_AUDIT_COLUMNS), entry).returning(audits.c.entity_id)
+        return both, None
+    audit = sa.insert(audits).values(dict(zip(_AUDIT_COLUMNS, audit_params, strict=True)))
+    return photo.returning(photos.c.sha256), audit
+
+
+def _insert_photo_and_audit(photo: Photo, audit: dict[str, Any]) -> bool:
+    """Insert the stored photo's row and its audit entry; False (nothing written) when a row of
+    this photo exists already. Core statements on the session's connection: the ORM's unit of
+    work cost more than the statements themselves."""
+    connection = db.session.connection()
+    first, second = _photo_and_audit_statements(connection.dialect.name)
+    params = {name: getattr(photo, name) for name in _PHOTO_COLUMNS}
+    params.update({f"audit_{name}": value for name, value in audit.items()})
+    # RETURNING says whether the row was made (psycopg's rowcount is -1 for this statement).
+    if connection.execute(first, params).first() is None:
+        return False
+    if second is not None:
+        connection.execute(second, params)
+    return True
+
+
+def _upload_changes(device: Device | None, size: int) -> dict[str, Any]:
+    return {"device_id": device.id if device else None, "size": size}
 
 
 def _mark_stored(photo: Photo, size: int, facts: ImageFacts) -> None:

@@ -92,8 +92,10 @@ class PhotoStore(ABC):
     # --- finished photos ---------------------------------------------------------------------
 
     @abstractmethod
-    def put_bytes(self, sha256: str, data: bytes, content_type: str) -> None:
-        """Store a whole original at once, atomically (demo data, imports)."""
+    def put_bytes(self, sha256: str, data: bytes, content_type: str, *, hashed: bool = False) -> None:
+        """Store a whole original at once, atomically and durably (a photo sent whole, demo
+        data, imports). The bytes must hash to `sha256`: checked here unless `hashed` says the
+        caller has just checked these very bytes."""
 
     @abstractmethod
     def put_thumbnail(self, sha256: str, data: bytes) -> None:

@@ -15,7 +15,7 @@ import contextlib
 import fcntl
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,11 +149,17 @@ class LocalDiskStore(PhotoStore):
 
     # --- finished photos ---------------------------------------------------------------------
 
-    def put_bytes(self, sha256: str, data: bytes, content_type: str) -> None:
-        check_content(self._key(sha256), data, content_type)
+    def put_bytes(self, sha256: str, data: bytes, content_type: str, *, hashed: bool = False) -> None:
+        if hashed:  # the caller hashed these very bytes a moment ago
+            self._key(sha256)
+            if content_type not in CONTENT_TYPES:
+                raise ValueError(f"unsupported content type {content_type!r}")
+        else:
+            check_content(self._key(sha256), data, content_type)
         target = self._original_path(sha256, content_type)
-        if target.is_file() and target.stat().st_size == len(data):
-            return  # same name, same bytes: content addressing makes this a no-op
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(target).st_size == len(data):
+                return  # same name, same bytes: content addressing makes this a no-op
         _atomic_write(target, data)
 
     def put_thumbnail(self, sha256: str, data: bytes) -> None:
@@ -213,6 +219,17 @@ def _ensure_dir(path: Path, durable: bool = True) -> list[Path]:
     return changed
 
 
+def _temporary_file(target: Path) -> tuple[int, str]:
+    """A new file beside `target`, open for writing, mode 0640 (mkstemp's 0600 needed a chmod)."""
+    for _ in range(100):
+        tmp = f"{target.parent}/.tmp-{target.name}-{secrets.token_hex(4)}"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
 def _atomic_write(target: Path, data: bytes, durable_name: bool = True) -> None:
     """Write a temporary file beside the target, fsync it, then rename it over the target.
 
@@ -220,15 +237,18 @@ def _atomic_write(target: Path, data: bytes, durable_name: bool = True) -> None:
     fsync has already committed the journal with them, so they cost little then, where each
     one fsync'd on creation cost a journal commit of its own.
     """
-    created = _ensure_dir(target.parent, durable=False)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    try:
+        created: list[Path] = []
+        fd, tmp = _temporary_file(target)
+    except FileNotFoundError:  # a new shard folder: made only then, not looked for on every write
+        created = _ensure_dir(target.parent, durable=False)
+        fd, tmp = _temporary_file(target)
     try:
         try:
             _write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.chmod(tmp, 0o640)
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -19,8 +19,9 @@ _ALLOWED_WHILE_TEMPORARY = frozenset({"web.change_password", "web.logout", "web.
 @bp.before_app_request
 def _temporary_password_first():
     """A temporary password opens only the change-password page (the API has its own tokens)."""
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.blueprint == "web" and request.endpoint not in _ALLOWED_WHILE_TEMPORARY):
+    # The blueprint first: an API request then never loads the session's user at all.
+    if (request.blueprint == "web" and current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in _ALLOWED_WHILE_TEMPORARY):
         return redirect(url_for("web.change_password"))
     return None
 
