@@ -60,14 +60,16 @@ def push():
 def pull():
     """Changes after the cursor, in scope, oldest first; `more` says whether to pull again."""
     query = load(_pull_query, dict(request.args))
-    scope = _scope()
-    page = pull_changes(g.device, scope, query["cursor"], query["limit"])
+    try:
+        page = pull_changes(g.device, g.user, query["cursor"], query["limit"])
+    except OutOfScope as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
     # Written once a pull has caught up (or the scope is new), not for every page on the way:
     # a write per page made each page of a long pull a write transaction.
     if not page.resync_required and (
-        (not page.more and g.device.last_pull_seq != page.cursor) or g.device.scope_key != scope.key
+        (not page.more and g.device.last_pull_seq != page.cursor) or g.device.scope_key != page.scope.key
     ):
-        remember_pull(g.device, scope, page.cursor)
+        remember_pull(g.device, page.scope, page.cursor)
     commit_keeping_rows()
     # Already in the wire form of PullResponseSchema; dumping 500 changes again cost more
     # than reading them.

@@ -28,9 +28,10 @@ from server.domain.models import (
     Revisit,
     RevisitStatus,
     ScopeExit,
+    User,
 )
 from server.domain.sync.records import KIND_OF_TABLE, MODELS, PLAIN_KINDS, scoped_query, to_record, tombstone
-from server.domain.sync.scope import Scope
+from server.domain.sync.scope import Scope, prefix_of_user, user_parameters
 from server.domain.sync.wire_rows import wire_plan
 from server.extensions import db
 
@@ -44,6 +45,7 @@ KIND_ORDER = ("region", "company", "estate", "checklist_template", "checklist_se
 class PullPage:
     cursor: int
     more: bool
+    scope: Scope
     changes: list[dict[str, Any]] = field(default_factory=list)
     resync_required: bool = False
 
@@ -67,15 +69,16 @@ def _rows(kind: str, query: sa.Select, params: dict[str, Any] | None = None) -> 
 
 @functools.cache
 def _band_probe() -> sa.Select:
-    """One statement giving the high-water mark and, per kind (then for scope exits), whether
-    any row has a change number in (low, high]. Built once: building and running 14 scoped
-    queries cost more than reading the one kind a page of a long pull is usually made of, and
-    on a busy PostgreSQL every further round trip waits for the server's turn on the CPU."""
+    """One statement giving the user's region prefix, the high-water mark and, per kind (then
+    for scope exits), whether any row has a change number in (low, high]. Built once: building
+    and running 14 scoped queries cost more than reading the one kind a page of a long pull is
+    usually made of, and on a busy PostgreSQL every further round trip waits for the server's
+    turn on the CPU."""
     low = sa.bindparam("low", type_=sa.BigInteger)
     counter = ChangeCounter.__table__
     high = sa.select(counter.c.value).where(counter.c.id == 1).scalar_subquery()
     tables = [MODELS[kind].__table__ for kind in KIND_ORDER] + [ScopeExit.__table__]
-    return sa.select(high.label("high"), *(
+    return sa.select(prefix_of_user().label("prefix"), high.label("high"), *(
         sa.exists().where(t.c.server_seq > low, t.c.server_seq <= high).label(f"t{i}")
         for i, t in enumerate(tables)))
 
@@ -120,19 +123,21 @@ def _page_of_text(model: type, query: sa.Select, columns: tuple, dialect: str) -
     return sa.select(*columns).select_from(table.join(page, table.c.id == page.c.page_id))
 
 
-def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullPage:
-    """Up to `limit` changes after `cursor`, oldest first.
+def pull_changes(device: Device, user: User, cursor: int, limit: int) -> PullPage:
+    """Up to `limit` changes after `cursor` in the scope of the device's user, oldest first.
 
     The high-water mark is read with the probe, in one statement: the change counter is only
     advanced under its row lock, so every change numbered at or below it has committed, and
     bounding the queries by it keeps a page consistent even while pushes commit meanwhile.
+    Raises OutOfScope for an account that may not sync.
     """
+    probe = db.session.execute(_band_probe(), {"low": cursor, **user_parameters(user)}).one()
+    scope = Scope(user.office_id, probe[0])
+    high, present = probe[1] or 0, probe[2:]
     if device.scope_key and device.scope_key != scope.key:
-        return PullPage(cursor=cursor, more=False, resync_required=True)
-    probe = db.session.execute(_band_probe(), {"low": cursor}).one()
-    high, present = probe[0] or 0, probe[1:]
+        return PullPage(cursor=cursor, more=False, scope=scope, resync_required=True)
     if high <= cursor:
-        return PullPage(cursor=cursor, more=False)
+        return PullPage(cursor=cursor, more=False, scope=scope)
     window: list[tuple[int, str | None, Any]] = []
     dialect = db.session.get_bind().dialect.name
     params = {"cursor": cursor, "high": high, "limit": limit + 1, **scope.parameters()}
@@ -156,7 +161,7 @@ def pull_changes(device: Device, scope: Scope, cursor: int, limit: int) -> PullP
         for seq, kind, row in page
     ]
     new_cursor = page[-1][0] if more else high
-    return PullPage(cursor=new_cursor, more=more, changes=changes)
+    return PullPage(cursor=new_cursor, more=more, scope=scope, changes=changes)
 
 
 def bootstrap_records(scope: Scope, batch: int = 500) -> tuple[int, Iterator[dict[str, Any]]]:
