@@ -93,12 +93,17 @@ def test_the_status_bar_shows_photo_bytes_growing_to_the_total(ui_server, seed, 
     wait_synced(h)
     bar = h.app.root.ids.status_bar
     total = 3 * 1024 * 1024 + 512 * 1024
+
+    def shown(progress: Progress) -> None:
+        h.app._progress_from_sync(progress)
+        h.wait(lambda: not h.app._progress_scheduled, 5, "the progress to be drawn")
+        h.frames(1)
+
     # The photo phase as the engine reports it: bytes on the wire only grow within a run.
     h.app.syncing = True
     seen = []
     for done in (0, 1024 * 1024, total):
-        h.app._progress_from_sync(Progress("photos", done=1, total=2, bytes_done=done, bytes_total=total))
-        h.frames(2)
+        shown(Progress("photos", done=1, total=2, bytes_done=done, bytes_total=total))
         seen.append((bar.ids.status_text.text, bar.ids.sync_progress.value))
     h.app.syncing = False
     assert seen[0][0] == f"{tr('上传照片')} 0 B / 3.5 MB"
@@ -108,10 +113,19 @@ def test_the_status_bar_shows_photo_bytes_growing_to_the_total(ui_server, seed, 
 
     # A pull shows counts, not bytes; the bar follows.
     h.app.syncing = True
-    h.app._progress_from_sync(Progress("pull", done=3, total=12, bytes_done=2048))
-    h.frames(2)
+    shown(Progress("pull", done=3, total=12, bytes_done=2048))
     h.app.syncing = False
     assert bar.ids.status_text.text == f"{tr('接收')} 3/12" and bar.ids.sync_progress.value == 0.25
+
+    # A burst of reports from the sync thread redraws the bar once, with the latest.
+    texts = []
+    h.app.bind(status_text=lambda _app, text: texts.append(text))
+    h.app.syncing = True
+    for done in range(1, 51):
+        h.app._progress_from_sync(Progress("pull", done=done, total=50))
+    h.wait(lambda: not h.app._progress_scheduled, 5, "the progress to be drawn")
+    h.app.syncing = False
+    assert texts == [f"{tr('接收')} 50/50"]
 
 
 def test_after_a_sync_today_shows_the_inspectors_reminders_and_a_tap_marks_one_read(ui_server, seed, tablet):

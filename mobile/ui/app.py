@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.cache import Cache
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.core.window import Window
@@ -43,6 +44,8 @@ from mobile.ui.worker import Worker
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
+THUMBNAILS_KEPT = 60
+PROGRESS_EVERY = 0.2  # seconds between redraws of the sync's progress
 PHASE_NAMES = {"bootstrap": "下载全部数据", "pull": "接收", "push": "发送", "photos": "上传照片",
                "waiting": "网络不稳，稍后重试"}
 
@@ -95,6 +98,13 @@ class XunchaApp(App):
         # A blank placeholder while a thumbnail loads: Kivy's animated default is read from a
         # zip whose file it never closes.
         Loader.loading_image = CoreImage(Texture.create(size=(1, 1)))
+        # Kivy keeps up to 500 loaded thumbnails and 1,000 textures for a minute, each thumbnail
+        # with its decoded pixels and its texture (~0.6 MB at 320x240): scrolling through 1,000
+        # photos held +150 MB. Two screens' worth is enough to scroll back without reloading;
+        # of full-size photos (~15 MB each) a few.
+        Cache.register("kv.loader", limit=THUMBNAILS_KEPT, timeout=30)
+        Cache.register("kv.texture", limit=2 * THUMBNAILS_KEPT, timeout=30)
+        Cache.register("kv.image", limit=8, timeout=30)
         for path in (HERE / "theme.kv", KV_FILE, HERE / "app.kv"):
             _load_kv(path)
         self.store = Store(self.home)
@@ -213,12 +223,13 @@ class XunchaApp(App):
         return True
 
     def _progress_from_sync(self, progress: Progress) -> None:
-        # Called on the sync thread, maybe hundreds of times a second: keep the latest and
-        # draw it at most once a frame.
+        # Called on the sync thread, maybe hundreds of times a second: keep the latest and draw
+        # it five times a second. Each change redraws the whole window, which in a software
+        # renderer takes CPU the sync itself needs; nobody reads a counter faster than that.
         self._progress = progress
         if not self._progress_scheduled:
             self._progress_scheduled = True
-            Clock.schedule_once(self._show_progress)
+            Clock.schedule_once(self._show_progress, PROGRESS_EVERY)
 
     def _show_progress(self, _dt: float) -> None:
         self._progress_scheduled = False
