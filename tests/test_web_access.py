@@ -15,13 +15,17 @@ import sqlalchemy as sa
 from server.domain.assessment.rules import template_rules
 from server.domain.models import (
     AssessmentRun,
+    ChecklistTemplate,
     Company,
+    Complaint,
     CreditRecord,
     Escalation,
     Estate,
     Finding,
     Notice,
     Office,
+    Recusal,
+    Revisit,
     Role,
     RuleSet,
     User,
@@ -592,6 +596,19 @@ def _setup_inactive_inspector(city: dict) -> None:
 
 
 NEW_PASSWORD = "another long passphrase 2026"
+_OWN_ESTATE = {"admin": 1, "supervisor": 0, "far": 2}  # an estate in each office user's own area
+
+
+def _setup_complaints(city: dict) -> None:
+    from server.domain.complaints import record_complaint
+
+    for role, index in _OWN_ESTATE.items():
+        actor = db.session.scalar(sa.select(User).where(User.username == city[role]))
+        complaint = record_complaint(actor, _row(Estate, city["estates"][index]), "phone",
+                                     f"{role}受理的投诉", datetime(2026, 3, 16, 2))
+        city[f"complaint_{role}"] = str(complaint.id)
+
+
 _ADMIN, _STAFF, _EVERY_STAFF = ("admin",), ("admin", "supervisor"), ("admin", "supervisor", "far")
 _DAY = {"admin": 11}  # 11 May 2026: the calendar exception the calendar rows add or remove
 
@@ -688,6 +705,79 @@ EFFECTS: dict[str, Effect] = {
         lambda c, r: {"current": PASSWORD, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD},
         lambda c, r: db.session.scalar(sa.select(User.password_hash).where(User.username == c[r]))),
 }
+EFFECTS.update({
+    "POST /complaints/new": Effect(
+        _EVERY_STAFF, lambda c, r: "/complaints/new",
+        lambda c, r: {"estate_id": c["estates"][_OWN_ESTATE[r]], "received_at": "2026-03-17T09:30",
+                      "channel": "hotline_12345", "text": f"{r}登记：楼道堆放杂物",
+                      "complainant_name": "李女士", "complainant_phone": "13900000000"},
+        lambda c, r: _count(Complaint, Complaint.text == f"{r}登记：楼道堆放杂物")),
+    "POST /complaints/<complaint_id>/<action>": Effect(
+        _EVERY_STAFF, lambda c, r: f"/complaints/{c[f'complaint_{r}']}/reply",
+        lambda c, r: {"reply": "已约谈物业，杂物已清理"},
+        lambda c, r: _row(Complaint, c[f"complaint_{r}"]).replied_at is not None, _setup_complaints),
+})
+
+
+def _setup_templates(city: dict, published: bool) -> None:
+    from tests import factories
+
+    office = db.session.get(Office, uuid.UUID(city["office"]))
+    for role in _EVERY_STAFF:
+        city[f"template_{role}"] = str(factories.template(office, sections=1, items_per_section=2,
+                                                          published=published, name=f"{role}的检查表").id)
+
+
+def _workbook(role: str) -> dict:
+    from tests.factories import checklist_rows, checklist_xlsx
+
+    return {"file": (io.BytesIO(checklist_xlsx(checklist_rows(2, 6))), f"{role}.xlsx"),
+            "name": f"{role}导入的检查表"}
+
+
+EFFECTS.update({
+    "POST /checklists/import": Effect(
+        _EVERY_STAFF, lambda c, r: "/checklists/import", lambda c, r: _workbook(r),
+        lambda c, r: _count(ChecklistTemplate, ChecklistTemplate.name == f"{r}导入的检查表")),
+    "POST /checklists/<template_id>/copy": Effect(
+        _EVERY_STAFF, lambda c, r: f"/checklists/{c[f'template_{r}']}/copy", lambda c, r: {},
+        lambda c, r: _count(ChecklistTemplate, ChecklistTemplate.name == f"{r}的检查表"),
+        lambda c: _setup_templates(c, published=True)),
+    "POST /checklists/<template_id>/publish": Effect(
+        _EVERY_STAFF, lambda c, r: f"/checklists/{c[f'template_{r}']}/publish",
+        lambda c, r: {"confirm": "yes"},
+        lambda c, r: _row(ChecklistTemplate, c[f"template_{r}"]).status.value,
+        lambda c: _setup_templates(c, published=False)),
+    "POST /assessment/rules/import": Effect(
+        _ADMIN, lambda c, r: "/assessment/rules/import",
+        lambda c, r: {"file": (io.BytesIO(json.dumps(template_rules()).encode()), "rules.json")},
+        lambda c, r: _count(RuleSet, RuleSet.status == "draft")),
+    "POST /plans/recusals": Effect(
+        _EVERY_STAFF, lambda c, r: "/plans/recusals",
+        lambda c, r: {"inspector_id": c["inspector_id"], "estate_id": c["estates"][0],
+                      "reason": f"{r}：亲属关系"},
+        lambda c, r: _count(Recusal, Recusal.reason == f"{r}：亲属关系")),
+})
+
+
+def _setup_revisits(city: dict) -> None:
+    """The notices' revisits (回头看), and a second inspector of the district to hand them to."""
+    from server.domain.rectification.revisits import ensure_revisit
+    from tests import factories
+
+    _setup_notices(city)
+    for role, key in (("admin", "lake"), ("supervisor", "open")):
+        revisit = ensure_revisit(_row(Finding, city["findings"][key]), now=MONDAY, trigger="reported")
+        city[f"revisit_{role}"] = str(revisit.id)
+    office = db.session.get(Office, uuid.UUID(city["office"]))  # made after: the revisits are not theirs
+    city["other_inspector"] = str(factories.user(office, Role.INSPECTOR,
+                                                 region_id=_inspector(city).region_id).id)
+
+
+EFFECTS["POST /revisits/<revisit_id>/assign"] = Effect(
+    _STAFF, lambda c, r: f"/revisits/{c[f'revisit_{r}']}/assign",
+    lambda c, r: {"inspector_id": c["other_inspector"]},
+    lambda c, r: str(_row(Revisit, c[f"revisit_{r}"]).inspector_id), _setup_revisits)
 # POST routes whose effect is checked elsewhere, or not yet here, and why.
 EFFECTS_ELSEWHERE = {
     "POST /login": "test_login_checks_the_password_and_logout_needs_the_token (no record changes)",
@@ -702,14 +792,11 @@ EFFECTS_ELSEWHERE = {
     "POST /inbox/read": "tests/test_notifications.py",
 }
 # Not yet covered by a real form here (each needs a record the route city does not hold: a
-# draft checklist, an uploaded ledger or complaint file, a complaint, a plan, a pending revisit).
+# draft checklist's item form, an uploaded ledger or complaint file, a drawn plan, a revisit's result form).
 EFFECTS_NOT_YET = {
-    "POST /assessment/rules/import", "POST /checklists/<template_id>/copy",
-    "POST /checklists/<template_id>/items/<item_id>", "POST /checklists/<template_id>/publish",
-    "POST /checklists/import", "POST /complaints/<complaint_id>/<action>", "POST /complaints/import",
-    "POST /complaints/new", "POST /ledger/<token>/confirm", "POST /ledger/check",
-    "POST /plans/<plan_id>/<action>", "POST /plans/new", "POST /plans/recusals",
-    "POST /revisits/<revisit_id>", "POST /revisits/<revisit_id>/assign",
+    "POST /checklists/<template_id>/items/<item_id>", "POST /complaints/import",
+    "POST /ledger/<token>/confirm", "POST /ledger/check", "POST /plans/<plan_id>/<action>", "POST /plans/new",
+    "POST /revisits/<revisit_id>",
 }
 
 
