@@ -37,12 +37,12 @@ def _scope() -> Scope:
 @require_device
 def push():
     """Apply a batch of tablet records; per-record results, idempotent by batch_id."""
-    db.session.commit()  # end the device check's transaction before a slow body is read
+    commit_keeping_rows()  # end the device check's transaction before a slow body is read
     data, loaded = load_fast(decode_push, _push_request)
     scope = _scope()
     try:
         reply = apply_push(g.device, g.user, scope, data["batch_id"], data["records"], loaded)
-        db.session.commit()
+        commit_keeping_rows()
     except BatchBelongsToAnotherDevice:
         db.session.rollback()
         raise ApiError(409, "batch_id_taken",

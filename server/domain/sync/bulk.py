@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -50,10 +51,10 @@ def _compiled(table: sa.Table, keys: tuple[str, ...],
 
 def _column_values(rows: Sequence[dict[str, Any]], key: str, convert: Callable | None,
                    default: Callable | None) -> list[Any]:
-    values = [default() for _ in rows] if default is not None else [row[key] for row in rows]
+    values = [default() for _ in rows] if default is not None else list(map(itemgetter(key), rows))
     if convert is None:
         return values
-    if len({id(value) for value in values}) == 1:
+    if len(set(map(id, values))) == 1:
         # One object down the whole batch (its estate's office and region, the user, "now").
         return [None if values[0] is None else convert(values[0])] * len(values)
     if not isinstance(values[0], str | datetime):

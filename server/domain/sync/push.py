@@ -535,7 +535,8 @@ def _finding_origin(ctx: PushContext, estate_id: uuid.UUID, item_id: uuid.UUID |
         inspection = _get(ctx, Inspection, inspection_id)
         if inspection is None or inspection.estate_id != estate.id:
             raise Refused("not_found", "检查记录不存在或不属于该小区 (inspection not in this estate)")
-    return {"office_id": estate.office_id, "region_code": estate.region_code,
+    # The estate's own id object too: one object down the batch is converted once for the INSERT.
+    return {"estate_id": estate.id, "office_id": estate.office_id, "region_code": estate.region_code,
             "status": FindingStatus.OPEN, "reported_by_id": ctx.user.id,
             "created_at": ctx.now, "updated_at": ctx.now}
 
