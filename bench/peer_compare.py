@@ -7,9 +7,10 @@ Finds pouchdb-server (on PATH, or in /tmp/xuncha-peer) or installs it there from
 registry, starts it and `xuncha serve` each in its own process on 127.0.0.1, then for each
 round: pushes 5,000 findings of ~1 KB in batches of 500 (Xuncha /sync/push, the peer
 /_bulk_docs), uploads 200 photos of ~50 KB and 200 of ~150 KB (Xuncha one PUT per photo as
-docs/photos.md says, the peer one attachment PUT), pulls everything (pages of 500: /sync/pull,
-/_changes?include_docs=true) and makes no-change pulls. Each batch, photo and pull goes to one
-server and then the other, so both see the same machine load. Prints each figure, the ratio
+docs/photos.md says, the peer one attachment PUT), pulls everything five times (pages of 500:
+/sync/pull, /_changes?include_docs=true) and makes no-change pulls. Each batch, photo, pull
+page and no-change pull goes to one server and then the other, so both see the same machine
+load; a figure is the median over the rounds (and the five pulls of each). Prints each figure, the ratio
 and the bytes on the wire, and /proc/loadavg before and after each round (the other users of
 the machine move every wall-clock figure); draws the ratios as a PNG chart. Stops what it
 started, also on an error, Ctrl-C or SIGTERM. The PostgreSQL database given is emptied (its
@@ -54,6 +55,7 @@ from tests.small_city import build_small_city  # noqa: E402
 PEER_PACKAGE = "pouchdb-server@4.2.0"
 PEER_FOLDER = Path(tempfile.gettempdir()) / "xuncha-peer"
 FINDINGS, BATCH, PHOTOS, NOCHANGE_PULLS, PAGE = 5000, 500, 200, 100, 500
+PULLS = 5  # full pulls per round: each takes about a second, so one moment of load weighs less
 # A finding's description of ~250 Chinese characters makes a record of about 1 KB.
 DESCRIPTION = ("楼道内堆放纸箱和旧家具，占用疏散通道，物业未及时清理；"
                "消防栓箱门被杂物遮挡，灭火器压力不足，需要限期整改。") * 5
@@ -186,18 +188,17 @@ class XunchaClient:
             "Content-Range": chunk_range(0, len(data), len(data)).header()})
         assert reply.status_code in (200, 201) and reply.json()["complete"], reply.text[:300]
 
-    def pull_all(self) -> tuple[int, int]:
-        """(records, JSON bytes) of a full pull from cursor 0, page by page."""
-        cursor, rows, payload, more = 0, 0, 0, True
+    def pull_pages(self) -> Iterator[tuple[int, int]]:
+        """A full pull from cursor 0: (records, JSON bytes) of each page as it is pulled."""
+        cursor, more = 0, True
         while more:
             reply = self.wire.send("GET", f"{self.base}/api/v1/sync/pull",
                                    params={"cursor": cursor, "limit": PAGE})
             reply.raise_for_status()
             page = reply.json()
-            rows, payload = rows + len(page["changes"]), payload + len(reply.content)
             cursor, more = page["cursor"], page["more"]
-        self.cursor = cursor
-        return rows, payload
+            self.cursor = cursor
+            yield len(page["changes"]), len(reply.content)
 
     def pull_nothing_new(self) -> None:
         reply = self.wire.send("GET", f"{self.base}/api/v1/sync/pull", params={"cursor": self.cursor})
@@ -231,19 +232,16 @@ class PeerClient:
                                headers={"Content-Type": "image/jpeg"})
         assert reply.status_code == 201, reply.text[:300]
 
-    def pull_all(self) -> tuple[int, int]:
-        since, rows, payload = 0, 0, 0
-        while True:
+    def pull_pages(self) -> Iterator[tuple[int, int]]:
+        since, full = 0, True
+        while full:
             reply = self.wire.send("GET", f"{self.base}/findings/_changes",
                                    params={"include_docs": "true", "since": since, "limit": PAGE})
             reply.raise_for_status()
             page = reply.json()
-            rows, payload = rows + len(page["results"]), payload + len(reply.content)
-            since = page["last_seq"]
-            if len(page["results"]) < PAGE:
-                break
-        self.since = since
-        return rows, payload
+            since, full = page["last_seq"], len(page["results"]) == PAGE
+            self.since = since
+            yield len(page["results"]), len(reply.content)
 
     def pull_nothing_new(self) -> None:
         reply = self.wire.send("GET", f"{self.base}/findings/_changes", params={"since": self.since})
@@ -313,6 +311,29 @@ def timed_pair(clients: list, work: Callable[[object], object], times: dict[str,
     return results
 
 
+def interleaved_pulls(clients: list) -> dict[str, tuple[float, int, int]]:
+    """One full pull from each server, page by page in turn (the order flips every page), so a
+    moment of load from elsewhere on the machine falls on both: (seconds, rows, JSON bytes)."""
+    pages = {client.name: client.pull_pages() for client in clients}
+    totals = {client.name: [0.0, 0, 0] for client in clients}
+    order = list(clients)
+    while pages:
+        for client in order:
+            if client.name not in pages:
+                continue
+            began = time.perf_counter()
+            page = next(pages[client.name], None)
+            total = totals[client.name]
+            total[0] += time.perf_counter() - began
+            if page is None:
+                del pages[client.name]
+            else:
+                total[1] += page[0]
+                total[2] += page[1]
+        order.reverse()
+    return {name: (seconds, rows, size) for name, (seconds, rows, size) in totals.items()}
+
+
 def run_round(clients: list, estate_id: str, photos: dict[str, list[bytes]],
               figures: dict[str, Figure], settle: Callable[[], None] = lambda: None) -> None:
     findings = findings_for(estate_id, FINDINGS)
@@ -341,14 +362,13 @@ def run_round(clients: list, estate_id: str, photos: dict[str, list[bytes]],
 
     for client in clients:
         client.wire.reset()
-    times = {}
-    pulled = {}
-    order = list(clients)
-    answers = timed_pair(clients, lambda c: c.pull_all(), times)
-    for client, (rows, payload) in zip(order, answers, strict=True):
-        pulled[client.name] = (rows, payload)
-    _record(figures["pull"], clients, {k: pulled[k][0] / v for k, v in times.items()},
-            {k: v[1] for k, v in pulled.items()})
+    payload = {client.name: 0 for client in clients}
+    for _ in range(PULLS):
+        for name, (seconds, rows, size) in interleaved_pulls(clients).items():
+            figures["pull"].add(name, rows / seconds)
+            payload[name] += size
+    for client in clients:
+        figures["pull"].wire[client.name] = (client.wire.up, client.wire.down, payload[client.name])
 
     samples: dict[str, list[float]] = {}
     for client in clients:
