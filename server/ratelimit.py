@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import Flask, current_app, request
@@ -48,14 +49,19 @@ class MemoryWindows:
     upload's server time (docs/performance.md).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._hits: dict[str, tuple[float, deque[float]]] = {}
         self._lock = threading.Lock()
-        self._next_sweep = time.monotonic() + SWEEP_SECONDS
+        self._next_sweep = clock() + SWEEP_SECONDS
+
+    def __len__(self) -> int:
+        """How many keys are counted now."""
+        return len(self._hits)
 
     def hit(self, item: RateLimitItem, *keys: str) -> bool:
         key = item.key_for(*keys)
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             window, hits = self._hits.setdefault(key, (float(item.get_expiry()), deque()))
             while hits and hits[0] <= now - window:

@@ -495,6 +495,39 @@ def test_revoked_device_gets_403_everywhere(client, tablet, store, photo, method
 
 
 @pytest.mark.parametrize(("method", "suffix"), ALL_ENDPOINTS)
+def test_a_disabled_account_gets_403_everywhere_and_nothing_is_stored(client, tablet, store, photo,
+                                                                    method, suffix):
+    device = db.session.get(Device, uuid.UUID(tablet.device_id))
+    device.user.active = False
+    db.session.commit()
+    whole = f"bytes 0-{len(photo) - 1}/{len(photo)}"
+    reply = getattr(client, method)(f"/api/v1/photos/{sha(photo)}{suffix}", data=photo,
+                                    headers={**tablet.headers, "Content-Range": whole})
+    assert reply.status_code == 403 and error_code(reply) == "user_inactive"
+    assert_nothing_stored(store, sha(photo))
+
+
+def test_a_photo_in_one_put_writes_its_row_its_audit_entry_and_when_the_tablet_was_seen(client, tablet,
+                                                                                      photo):
+    device = db.session.get(Device, uuid.UUID(tablet.device_id))
+    device.last_seen_at = datetime(2026, 1, 1)
+    db.session.commit()
+    assert put(client, tablet.headers, photo, 0, len(photo)).status_code == 201
+    db.session.expire_all()
+    entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_id == sha(photo))).all()
+    assert [(e.action, e.entity, e.actor_id, e.office_id, e.changes) for e in entries] == [
+        ("upload_photo", "photo", device.user_id, device.office_id,
+         {"device_id": tablet.device_id, "size": len(photo)})]
+    assert db.session.get(Photo, sha(photo)).stored
+    assert db.session.get(Device, device.id).last_seen_at > datetime(2026, 1, 1)
+    # Sent again (its reply lost): the same answer, no second row or entry.
+    again = put(client, tablet.headers, photo, 0, len(photo))
+    assert again.status_code == 200 and again.get_json()["complete"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.entity_id == sha(photo))) == 1
+
+
+@pytest.mark.parametrize(("method", "suffix"), ALL_ENDPOINTS)
 @pytest.mark.parametrize(("drop", "status", "code"), [("X-Xuncha-Schema", 400, "schema_version_missing"),
                                                       ("Authorization", 401, "unauthorized")])
 def test_request_without_schema_header_or_token_is_refused(client, tablet, store, photo, method, suffix,
