@@ -4,6 +4,7 @@ import gzip
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from server.domain.checklists import copy_template_as_new_version, publish_template
 from server.domain.estates import move_estate
@@ -155,8 +156,13 @@ def test_pulled_records_made_from_selected_text_equal_the_orm_records(client, ci
                  due_at=datetime(2026, 3, 9, 0, 0, 0), field_clocks={"location": "1772330000000-0001-t1"})
     gone = make.finding(city.estate_a1, field_clocks={})
     gone.deleted_at = datetime(2026, 3, 2, 9, 0)
-    make.finding(city.estate_a2, inspection_id=None, item_id=None, notice_id=None)
+    odd = make.finding(city.estate_a2, inspection_id=None, item_id=None, notice_id=None)
     db.session.commit()
+    # A time stored without microseconds (written by SQL, not by the ORM) takes the slower way.
+    db.session.execute(sa.text("UPDATE finding SET closed_at = '2026-03-05 10:00:00' WHERE id = :id"),
+                       {"id": odd.id.hex if db.engine.dialect.name == "sqlite" else odd.id})
+    db.session.commit()
+    db.session.expire_all()
     pulled = pair(client, "supervisor", PASSWORD).pull_all(limit=3)
     by_key = {(c["kind"], c["id"]): c for c in pulled}
     compared = set()
@@ -169,4 +175,5 @@ def test_pulled_records_made_from_selected_text_equal_the_orm_records(client, ci
     assert {"finding", "estate", "region", "checklist_item", "company"} <= compared
     times = {c["data"]["found_at"] for c in pulled if c["kind"] == "finding" and c["data"]}
     assert "2026-03-01T08:30:00.999Z" in times
+    assert {c["data"]["closed_at"] for c in pulled if c["id"] == str(odd.id)} == {"2026-03-05T10:00:00.000Z"}
     assert any(c["deleted"] and c["data"] is None for c in pulled if c["kind"] == "finding")

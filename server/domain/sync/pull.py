@@ -146,7 +146,8 @@ def pull_changes(device: Device, user: User, cursor: int, limit: int) -> PullPag
             continue
         plan = wire_plan(kind, dialect)
         if plan is not None:  # records made from the selected text (server/domain/sync/wire_rows.py)
-            rows = db.session.execute(_band_query(kind, dialect), params).all()
+            # On the connection: the session's ORM result layer only wrapped these plain rows.
+            rows = db.session.connection().execute(_band_query(kind, dialect), params).all()
             window += [(row[1], kind, plan.record(row)) for row in rows]
             continue
         rows = _rows(kind, _with_loads(kind, _band_query(kind, dialect)), params)

@@ -37,14 +37,20 @@ def _uuid_sql(column: sa.ColumnElement, sqlite: bool) -> sa.ColumnElement:
 
 def _time_sql(column: sa.ColumnElement, sqlite: bool) -> sa.ColumnElement:
     if sqlite:
-        return sa.type_coerce(column, _TEXT)  # "YYYY-MM-DD HH:MM:SS.ffffff", fixed in Python
+        # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff": sliced to the wire form here; a time
+        # stored in another form comes as it is, without its "Z", and is fixed in Python.
+        stored = sa.type_coerce(column, _TEXT)
+        day, clock = (sa.func.substr(stored, sa.literal_column(str(start)), sa.literal_column(str(length)),
+                                     type_=sa.String) for start, length in ((1, 10), (12, 12)))
+        sliced = day.concat("T").concat(clock).concat("Z")
+        shaped = (sa.func.length(stored) == 26) & (sa.func.substr(stored, 11, 1) == " ")
+        return sa.type_coerce(sa.case((shaped, sliced), else_=stored), _TEXT)
     # to_char's MS truncates, as isoformat(timespec="milliseconds") does.
     return sa.func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"', type_=_TEXT)
 
 
 def _sqlite_time(value: str) -> str:
-    if len(value) == 26 and value[10] == " ":
-        return f"{value[:10]}T{value[11:23]}Z"
+    """A stored time that SQL did not slice (see _time_sql) in its wire form."""
     return datetime.fromisoformat(value).isoformat(timespec="milliseconds") + "Z"
 
 
@@ -87,7 +93,7 @@ class _Plan:
         if not deleted:
             data = dict(zip(self.keys, row[3:3 + self.width], strict=True))
             for key in self.times:
-                if data[key] is not None:
+                if data[key] is not None and data[key][-1] != "Z":
                     data[key] = _sqlite_time(data[key])
             for key in self.truths:
                 if data[key] is not None:
