@@ -125,13 +125,14 @@ def _page_of_text(model: type, query: sa.Select, columns: tuple, dialect: str) -
 
 def pull_changes(device: Device, user: User, cursor: int, limit: int) -> PullPage:
     """Up to `limit` changes after `cursor` in the scope of the device's user, oldest first.
+    Plain rows are read on the connection: the session's ORM result layer only wrapped them.
 
     The high-water mark is read with the probe, in one statement: the change counter is only
     advanced under its row lock, so every change numbered at or below it has committed, and
     bounding the queries by it keeps a page consistent even while pushes commit meanwhile.
     Raises OutOfScope for an account that may not sync.
     """
-    probe = db.session.execute(_band_probe(), {"low": cursor, **user_parameters(user)}).one()
+    probe = db.session.connection().execute(_band_probe(), {"low": cursor, **user_parameters(user)}).one()
     scope = Scope(user.office_id, probe[0])
     high, present = probe[1] or 0, probe[2:]
     if device.scope_key and device.scope_key != scope.key:
@@ -146,7 +147,6 @@ def pull_changes(device: Device, user: User, cursor: int, limit: int) -> PullPag
             continue
         plan = wire_plan(kind, dialect)
         if plan is not None:  # records made from the selected text (server/domain/sync/wire_rows.py)
-            # On the connection: the session's ORM result layer only wrapped these plain rows.
             rows = db.session.connection().execute(_band_query(kind, dialect), params).all()
             window += [(row[1], kind, plan.record(row)) for row in rows]
             continue
