@@ -3,11 +3,14 @@ is in their tables with the status it is sent with, and every record-level code 
 listed. The codes are read from the server's source, so a new one cannot ship undocumented."""
 
 import ast
+import gzip
+import json
 import re
 from pathlib import Path
 
 import pytest
 
+from server.api.compression import MIN_SIZE
 from server.api.photos import REJECTION_STATUS
 from server.config import default_config
 from tests.factories import PASSWORD
@@ -95,3 +98,15 @@ def test_a_body_over_the_limit_is_413_as_documented(app, client, tablet):
     assert 413 in documented_statuses()["request_entity_too_large"]
     limit = re.search(r"A request body is at most (\d+) MiB", DOCS[0].read_text())
     assert limit and int(limit[1]) * 1024 * 1024 == default_config("/tmp")["MAX_CONTENT_LENGTH"]
+
+
+def test_gzip_only_for_answers_of_the_documented_size(client, tablet):
+    said = re.search(r"a pull answer of (\d+) KiB or\s+more", DOCS[0].read_text())
+    assert said and int(said[1]) * 1024 == MIN_SIZE
+    gzip_ok = {**tablet.headers, "Accept-Encoding": "gzip"}
+    first = client.get("/api/v1/sync/pull?cursor=0", headers=gzip_ok)  # the city: regions, estates, items
+    assert first.headers.get("Content-Encoding") == "gzip"
+    cursor = json.loads(gzip.decompress(first.get_data()))["cursor"]
+    nothing_new = client.get(f"/api/v1/sync/pull?cursor={cursor}", headers=gzip_ok)
+    assert len(nothing_new.get_data()) < MIN_SIZE
+    assert "Content-Encoding" not in nothing_new.headers and nothing_new.get_json()["changes"] == []
