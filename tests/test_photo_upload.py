@@ -604,3 +604,18 @@ def test_pillow_bomb_warning_is_an_error_outside_pytest_too(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                             cwd=Path(__file__).resolve().parents[1])
     assert result.stdout.strip() == "photo_too_many_pixels", result.stderr
+
+
+@pytest.mark.parametrize("complete", [False, True])
+def test_the_upload_reply_is_what_its_schema_dumps(app_ctx, complete):
+    from server.api.photos import upload_reply
+    from server.domain.photos import UploadStatus
+    from shared_schema.photos import UploadStatusSchema
+
+    photo = Photo(sha256="ab" * 32, content_type="image/jpeg", size=1234, width=960, height=1280,
+                  taken_at=datetime(2026, 3, 1, 2, 30, 0, 123000), latitude=31.3, longitude=None, stored=True)
+    status = UploadStatus(photo.sha256, 1234 if complete else 512, complete, photo if complete else None)
+    expected = UploadStatusSchema().dump({"sha256": status.sha256, "offset": status.offset,
+                                          "complete": complete, "max_chunk": 1 << 20,
+                                          **({"photo": photo} if complete else {})})
+    assert upload_reply(status, 1 << 20) == expected
