@@ -766,7 +766,7 @@ def _setup_revisits(city: dict) -> None:
     from tests import factories
 
     _setup_notices(city)
-    for role, key in (("admin", "lake"), ("supervisor", "open")):
+    for role, key in (("admin", "lake"), ("supervisor", "open"), ("inspector", "notified")):
         revisit = ensure_revisit(_row(Finding, city["findings"][key]), now=MONDAY, trigger="reported")
         city[f"revisit_{role}"] = str(revisit.id)
     office = db.session.get(Office, uuid.UUID(city["office"]))  # made after: the revisits are not theirs
@@ -778,6 +778,29 @@ EFFECTS["POST /revisits/<revisit_id>/assign"] = Effect(
     _STAFF, lambda c, r: f"/revisits/{c[f'revisit_{r}']}/assign",
     lambda c, r: {"inspector_id": c["other_inspector"]},
     lambda c, r: str(_row(Revisit, c[f"revisit_{r}"]).inspector_id), _setup_revisits)
+_ESTATE_NAME = {"admin": "翠湖雅苑", "supervisor": "阳光花园", "far": "远方小区"}  # as _OWN_ESTATE
+
+
+def _hotline_file(role: str) -> dict:
+    rows = ["工单编号,受理时间,小区名称,诉求内容",
+            f"T-{role},2026-03-17 09:30,{_ESTATE_NAME[role]},楼道堆放杂物"]
+    return {"file": (io.BytesIO(("\n".join(rows) + "\n").encode("utf-8-sig")), f"{role}.csv")}
+
+
+EFFECTS["POST /complaints/import"] = Effect(
+    _EVERY_STAFF, lambda c, r: "/complaints/import", lambda c, r: _hotline_file(r),
+    lambda c, r: _count(Complaint, Complaint.reference == f"T-{r}"))
+def _revisit_result(role: str) -> dict:
+    from tests.factories import jpeg_bytes
+
+    return {"result": "fixed", "note": f"{role}复查：杂物已清理", "confirm": "yes",
+            "photos": (io.BytesIO(jpeg_bytes(seed=ROLES.index(role))), f"{role}.jpg")}
+
+
+EFFECTS["POST /revisits/<revisit_id>"] = Effect(
+    ("admin", "supervisor", "inspector"), lambda c, r: f"/revisits/{c[f'revisit_{r}']}",
+    lambda c, r: _revisit_result(r), lambda c, r: _row(Revisit, c[f"revisit_{r}"]).status.value,
+    _setup_revisits)
 # POST routes whose effect is checked elsewhere, or not yet here, and why.
 EFFECTS_ELSEWHERE = {
     "POST /login": "test_login_checks_the_password_and_logout_needs_the_token (no record changes)",
@@ -792,11 +815,10 @@ EFFECTS_ELSEWHERE = {
     "POST /inbox/read": "tests/test_notifications.py",
 }
 # Not yet covered by a real form here (each needs a record the route city does not hold: a
-# draft checklist's item form, an uploaded ledger or complaint file, a drawn plan, a revisit's result form).
+# draft checklist's item form, an uploaded ledger, a drawn plan).
 EFFECTS_NOT_YET = {
-    "POST /checklists/<template_id>/items/<item_id>", "POST /complaints/import",
-    "POST /ledger/<token>/confirm", "POST /ledger/check", "POST /plans/<plan_id>/<action>", "POST /plans/new",
-    "POST /revisits/<revisit_id>",
+    "POST /checklists/<template_id>/items/<item_id>", "POST /ledger/<token>/confirm", "POST /ledger/check",
+    "POST /plans/<plan_id>/<action>", "POST /plans/new",
 }
 
 
