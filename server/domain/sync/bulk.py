@@ -9,6 +9,7 @@ its Python-side default run in one tight loop, and the driver gets plain tuples 
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from operator import itemgetter
@@ -34,7 +35,15 @@ def _default(column: sa.Column) -> Callable[[], Any] | None:
 def _converter(column: sa.Column, dialect: sa.Dialect) -> Callable[[Any], Any] | None:
     if isinstance(column.type, sa.JSON):
         return _json_text(column, dialect)
+    if dialect.name == "postgresql" and isinstance(column.type, sa.Uuid) and column.type.as_uuid:
+        # COPY's text form: psycopg's own UUID adapter is Python, called per value; a repeated
+        # value (office, estate, user) is converted once here (_column_values).
+        return _uuid_text
     return column.type._cached_bind_processor(dialect)
+
+
+def _uuid_text(value: Any) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else str(value)
 
 
 @functools.lru_cache(maxsize=256)

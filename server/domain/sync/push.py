@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import marshmallow
 import sqlalchemy as sa
-from marshmallow import ValidationError
+from marshmallow import ValidationError, validate
 from sqlalchemy.exc import IntegrityError
 
 from server.domain.database import next_change_numbers, reserve_change_numbers
@@ -64,6 +65,7 @@ CLOCK_TOLERANCE = timedelta(hours=24)
 _ENVELOPE = CompiledSchema(PushRecordSchema())
 _FIELDS = {kind: CompiledSchema(RECORD_SCHEMAS[kind](), partial=True) for kind in PUSH_ORDER}
 _WRITABLE = {kind: CREATE_ONLY[kind] | FREE[kind] for kind in PUSH_ORDER}
+_RANK = {kind: rank for rank, kind in enumerate(PUSH_ORDER)}
 
 
 class Refused(Exception):
@@ -147,7 +149,7 @@ def apply_push(
         except Refused as refused:
             results[index] = _result(_kind_hint(raw), _id_hint(raw), "rejected", refused.code,
                                      refused.message)
-    parsed.sort(key=lambda entry: (PUSH_ORDER.index(entry[1].kind), entry[0]))
+    parsed.sort(key=lambda entry: _RANK[entry[1].kind])  # stable: in request order within a kind
     _prefetch(ctx, [record for _, record in parsed])
     creations = sum(1 for _, record in parsed if _is_new(ctx, record))
     if creations:
@@ -270,9 +272,9 @@ def _insert_pending(ctx: PushContext) -> None:
     for model, rows in ctx.pending.items():
         for row, number in zip(rows, next_change_numbers(db.session, len(rows)), strict=True):
             row["server_seq"] = number
-        by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:  # one executemany needs the same columns in every row
-            by_columns.setdefault(frozenset(row), []).append(row)
+            by_columns.setdefault(tuple(row), []).append(row)
         for group in by_columns.values():
             insert_rows(db.session, model.__table__, group)
     ctx.pending.clear()
@@ -495,28 +497,41 @@ _FINDING_ENUMS = tuple(name for name in CREATE_ONLY["finding"] | FREE["finding"]
                        if enum_members(Finding, name))
 
 
+def _loads_filled(field: marshmallow.fields.Field) -> bool:
+    """The field never loads None or "" (so _require's test is being there)."""
+    if field.allow_none:
+        return False
+    if type(field) is not marshmallow.fields.String:
+        return True
+    return any((isinstance(v, validate.Length) and (v.min or 0) >= 1)
+               or (isinstance(v, validate.OneOf) and "" not in v.choices) for v in field.validators)
+
+
+assert all(_loads_filled(RECORD_SCHEMAS["finding"]().fields[name]) for name in _FINDING_REQUIRED)
+
+
 def _create_findings(ctx: PushContext, records: list[Incoming]) -> list[dict[str, Any]]:
     """New findings, queued for one INSERT. What a finding takes from its estate, item and
     inspection is checked and worked out once per distinct (estate, item, inspection)."""
+    required, origins, days_by_rule = frozenset(_FINDING_REQUIRED), ctx.finding_origins, ctx.days
     results = []
     for record in records:
-        fields = record.fields
-        for name in _FINDING_REQUIRED:
-            if fields.get(name) in (None, ""):
-                _require(fields, *_FINDING_REQUIRED)
+        fields, clocks = record.fields, record.clocks
+        if not required <= fields.keys():
+            _require(fields, *_FINDING_REQUIRED)
         origin = (fields["estate_id"], fields.get("item_id"), fields.get("inspection_id"))
-        inherited = ctx.finding_origins.get(origin)
+        inherited = origins.get(origin)
         if inherited is None:
-            inherited = ctx.finding_origins[origin] = _finding_origin(ctx, *origin)
+            inherited = origins[origin] = _finding_origin(ctx, *origin)
         values = {**fields, **inherited, "id": record.id,
-                  "field_clocks": initial_clocks("finding", fields, record.clocks)}
+                  "field_clocks": initial_clocks("finding", fields, clocks)}
         for name in _FINDING_ENUMS:
             if name in values:
                 values[name] = coerce(Finding, name, values[name])
         rule = (values["severity"], values.get("item_id"))
-        days = ctx.days.get(rule)
+        days = days_by_rule.get(rule)
         if days is None:
-            days = ctx.days[rule] = default_days(_NewFinding(*rule))
+            days = days_by_rule[rule] = default_days(_NewFinding(*rule))
         values["due_at"] = _proposed_due(values["found_at"], days, fields.get("due_at"))
         _insert(ctx, Finding, values)
         results.append({"kind": "finding", "id": str(record.id), "status": "accepted"})
