@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from server.domain.assessment.rules import template_rules
 from server.domain.models import (
     AssessmentRun,
+    ChecklistItem,
     ChecklistTemplate,
     Company,
     Complaint,
@@ -22,6 +23,7 @@ from server.domain.models import (
     Escalation,
     Estate,
     Finding,
+    InspectionPlan,
     Notice,
     Office,
     Recusal,
@@ -801,6 +803,62 @@ EFFECTS["POST /revisits/<revisit_id>"] = Effect(
     ("admin", "supervisor", "inspector"), lambda c, r: f"/revisits/{c[f'revisit_{r}']}",
     lambda c, r: _revisit_result(r), lambda c, r: _row(Revisit, c[f"revisit_{r}"]).status.value,
     _setup_revisits)
+def _setup_inspector_pairs(city: dict) -> None:
+    """Two more inspectors in our district and two in the far one: a draw needs pairs to pick."""
+    from tests import factories
+
+    office = db.session.get(Office, uuid.UUID(city["office"]))
+    far_region = db.session.scalar(sa.select(User.region_id).where(User.username == city["far"]))
+    for region_id in (_inspector(city).region_id, far_region):
+        for _ in range(2):
+            factories.user(office, Role.INSPECTOR, region_id=region_id)
+
+
+def _setup_plans(city: dict) -> None:
+    from server.domain.random_plans.plans import draw_new_plan
+    from server.domain.random_plans.pool import PoolFilters
+
+    _setup_inspector_pairs(city)
+    for role in _EVERY_STAFF:
+        actor = db.session.scalar(sa.select(User).where(User.username == city[role]))
+        city[f"plan_{role}"] = str(draw_new_plan(actor, f"{role}的抽查", 1, date(2026, 3, 25), PoolFilters(),
+                                                 seed=f"seed-{role}").id)
+
+
+EFFECTS.update({
+    "POST /plans/new": Effect(
+        _EVERY_STAFF, lambda c, r: "/plans/new",
+        lambda c, r: {"title": f"{r}抽取的计划", "estate_count": "1", "planned_for": "2026-03-25",
+                      "seed": f"seed-{r}"},
+        lambda c, r: _count(InspectionPlan, InspectionPlan.title == f"{r}抽取的计划"),
+        _setup_inspector_pairs),
+    "POST /plans/<plan_id>/<action>": Effect(
+        _EVERY_STAFF, lambda c, r: f"/plans/{c[f'plan_{r}']}/cancel", lambda c, r: {},
+        lambda c, r: _row(InspectionPlan, c[f"plan_{r}"]).status.value, _setup_plans),
+})
+
+
+def _setup_draft_items(city: dict) -> None:
+    _setup_templates(city, published=False)
+    for role in _EVERY_STAFF:
+        item = _row(ChecklistTemplate, city[f"template_{role}"]).sections[0].items[0]
+        city[f"item_{role}"] = str(item.id)
+
+
+def _item_form(city: dict, role: str) -> dict:
+    from server.domain.checklist_standard.columns import SEVERITY_LABELS
+
+    item = _row(ChecklistItem, city[f"item_{role}"])
+    return {"code": item.code, "text": f"{role}改写：消防通道保持畅通", "category": item.category,
+            "points": str(item.points), "severity": SEVERITY_LABELS[item.default_severity],
+            "days": str(item.rectification_days), "photo": "是"}
+
+
+EFFECTS["POST /checklists/<template_id>/items/<item_id>"] = Effect(
+    _EVERY_STAFF, lambda c, r: f"/checklists/{c[f'template_{r}']}/items/{c[f'item_{r}']}", _item_form,
+    lambda c, r: _row(ChecklistItem, c[f"item_{r}"]).text, _setup_draft_items)
+
+
 # POST routes whose effect is checked elsewhere, or not yet here, and why.
 EFFECTS_ELSEWHERE = {
     "POST /login": "test_login_checks_the_password_and_logout_needs_the_token (no record changes)",
@@ -815,11 +873,8 @@ EFFECTS_ELSEWHERE = {
     "POST /inbox/read": "tests/test_notifications.py",
 }
 # Not yet covered by a real form here (each needs a record the route city does not hold: a
-# draft checklist's item form, an uploaded ledger, a drawn plan).
-EFFECTS_NOT_YET = {
-    "POST /checklists/<template_id>/items/<item_id>", "POST /ledger/<token>/confirm", "POST /ledger/check",
-    "POST /plans/<plan_id>/<action>", "POST /plans/new",
-}
+# ledger upload checked and kept under a token, then confirmed).
+EFFECTS_NOT_YET = {"POST /ledger/<token>/confirm", "POST /ledger/check"}
 
 
 def test_every_post_route_is_accounted_for():
