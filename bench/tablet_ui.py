@@ -266,9 +266,9 @@ class Commits:
         checklist.answer = answer
 
 
-def tap_fail(h, frames: Frames, screen, row: dict, commits: Commits) -> tuple[float, float]:
-    """(ms from the finger lifting off "fail" to the answer committed in the store, ms to the row
-    drawn with it)."""
+def tap_fail(h, frames: Frames, screen, row: dict, commits: Commits) -> tuple[float, float, float]:
+    """(ms from the finger lifting off "fail" to the choice drawn, to the answer committed in the
+    store, to the row drawn with what the core then says of the item)."""
     from kivy.tests.common import UnitTestTouch
 
     from mobile.ui.i18n import tr
@@ -284,17 +284,37 @@ def tap_fail(h, frames: Frames, screen, row: dict, commits: Commits) -> tuple[fl
     touch.touch_down()
     frames.frame()
     commits.at.clear()
+    delivered: list[float] = []
+    original = screen._item_changed
+
+    def changed(result):
+        original(result)
+        delivered.append(time.perf_counter())
+
+    screen._item_changed = changed
     started = time.perf_counter()
     touch.touch_up()
     position = screen._index[row["item_id"]]
-    while screen.ids.item_list.data[position]["result"] != "fail":
-        frames.frame()
-        if time.perf_counter() - started > 60:
-            raise RuntimeError("the answer never came back")
+    shown = None
+    try:
+        while not delivered:
+            frames.frame()
+            if shown is None and screen.ids.item_list.data[position]["result"] == "fail":
+                shown = time.perf_counter()  # the frame that ran the tap's handler drew the choice
+            if time.perf_counter() - started > 60:
+                raise RuntimeError("the answer never came back")
+    finally:
+        del screen._item_changed
     # Kivy runs clock callbacks and then draws in the same frame: the frame that delivered the
     # answer also drew the patched row.
     drawn = time.perf_counter()
-    return (commits.at[0] - started) * 1000, (drawn - started) * 1000
+    return (shown - started) * 1000, (commits.at[0] - started) * 1000, (drawn - started) * 1000
+
+
+def taps(measured: list[tuple[float, float, float]]) -> str:
+    return (f"→ choice drawn: {describe([s for s, _, _ in measured])}; → committed: "
+            f"{describe([c for _, c, _ in measured])}; → row drawn with the core's state: "
+            f"{describe([d for _, _, d in measured])}")
 
 
 def load() -> str:
@@ -375,8 +395,7 @@ def main() -> None:
 
         commits = Commits(screen)
         idle = [tap_fail(h, frames, screen, row, commits) for row in rows[:20]]
-        print(f"3a. tap fail → committed, idle: {describe([c for c, _ in idle])}; "
-              f"→ row drawn: {describe([d for _, d in idle])} ({load()})")
+        print(f"3a. tap fail, idle: {taps(idle)} ({load()})")
 
         app.store.set_meta("cursor", None)  # the next sync bootstraps again: every record
         frames.take()
@@ -388,9 +407,8 @@ def main() -> None:
         while app.syncing:
             frames.frame()
         stall = max(frames.take())
-        print(f"3b. during a bootstrap of {records} records: tap fail → committed "
-              f"{describe([c for c, _ in busy]) if busy else 'n/a'}; → row drawn "
-              f"{describe([d for _, d in busy]) if busy else 'n/a'}; longest frame {stall:.0f} ms ({load()})")
+        print(f"3b. during a bootstrap of {records} records: tap fail {taps(busy) if busy else 'n/a'}; "
+              f"longest frame {stall:.0f} ms ({load()})")
 
         # fail_rate=0: only the items carrying photos fail, so each inspection holds exactly ten.
         if args.no_photos:
@@ -419,10 +437,10 @@ def main() -> None:
         if more > 0:  # smaller camera frames here: the figure is about the store, not the pixels
             record_day(app.store, inspections=-(-more // 10), photos_per_inspection=10, adhoc_findings=0,
                        seed=6, photo_size=(800, 600), fail_rate=0)
-        h.stop()
         out = subprocess.run([sys.executable, __file__, "--child-memory", str(home)], capture_output=True,
                              text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)})
         print(f"5. resident memory, a new app process, {out.stdout.strip().splitlines()[-1]}")
+        h.stop()
 
 
 if __name__ == "__main__":

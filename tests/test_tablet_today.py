@@ -193,3 +193,14 @@ def test_the_inbox_api_refuses_bad_ids_with_a_json_message(ui_server, seed, tmp_
         else:
             raise AssertionError(f"{body} was accepted")
     assert transport.mark_read([str(UUID(int=1))]) == 0
+
+
+def test_work_asked_for_after_the_app_stopped_is_dropped_not_raised(tablet):
+    """A refresh trigger can still fire in the last frame after on_stop shut the lanes down."""
+    h = tablet
+    h.app.worker.shutdown()
+    ran = []
+    assert h.app.worker.run(lambda: ran.append(1)) is None
+    h.screen("today").refresh()
+    h.frames(10)
+    assert not ran and h.app.worker.idle

@@ -26,11 +26,17 @@ class Worker:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._on_exit: list[Callable[[], None]] = []
+        self._closed = False
 
     def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[Exception], None] | None = None, lane: str = "store") -> Future:
-        """Run `fn()` in `lane`; `on_done(result)` or `on_error(exc)` runs later on the UI thread."""
+            on_error: Callable[[Exception], None] | None = None, lane: str = "store") -> Future | None:
+        """Run `fn()` in `lane`; `on_done(result)` or `on_error(exc)` runs later on the UI thread.
+        After `shutdown` (the app stopping) nothing runs: a refresh that a trigger still fires in
+        the last frame is dropped, not raised."""
         with self._lock:
+            if self._closed:
+                log.info("app stopping: background work dropped")
+                return None
             self._in_flight += 1
         future = self._pools[lane].submit(fn)
         future.add_done_callback(lambda f: self._finish(f, on_done, on_error))
@@ -80,6 +86,10 @@ class Worker:
         self._on_exit.append(fn)
 
     def shutdown(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
         for pool in self._pools.values():
             for fn in self._on_exit:
                 # Each lane thread closes its own store connection before it goes.

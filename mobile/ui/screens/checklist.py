@@ -212,7 +212,16 @@ class ChecklistScreen(XunchaScreen):
             state = self.checklist.answer(item_id, result)
             return state, self.checklist.score()
 
-        self.app.run_in("store", work, self._item_changed)
+        position = self._index.get(item_id)
+        if position is not None:
+            # The choice shows in the next frame; what the core then says the item's state is
+            # (photo needed, section done, score) replaces it when the write returns.
+            self._patch(self.ids.item_list, position, {"result": result})
+        self.app.run_in("store", work, self._item_changed, self._answer_failed)
+
+    def _answer_failed(self, exc: BaseException) -> None:
+        self.app.fail(exc)
+        self.redraw()  # back to what the store holds
 
     def _item_changed(self, result) -> None:
         state, score = result
