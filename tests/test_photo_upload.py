@@ -619,3 +619,24 @@ def test_the_upload_reply_is_what_its_schema_dumps(app_ctx, complete):
                                           "complete": complete, "max_chunk": 1 << 20,
                                           **({"photo": photo} if complete else {})})
     assert upload_reply(status, 1 << 20) == expected
+
+
+def test_behind_a_server_that_buffers_bodies_one_transaction_stores_or_refuses_alike(client, tablet,
+                                                                                     store, photo):
+    from server.body_buffer import BODY_BUFFERED
+
+    buffered = {BODY_BUFFERED: True}  # as `xuncha serve` marks every request
+
+    def put_whole(data: bytes):
+        whole = chunk_range(0, len(data), len(data)).header()
+        return client.put(upload_url(sha(data)), data=data, environ_base=buffered,
+                          headers={**tablet.headers, "Content-Range": whole})
+
+    tail = photo + b"<script>alert(1)</script>"
+    refused = put_whole(tail)
+    assert refused.status_code == 422 and error_code(refused) == "photo_trailing_data"
+    assert_nothing_stored(store, sha(tail))
+    assert put_whole(photo).status_code == 201
+    db.session.expire_all()
+    assert db.session.get(Photo, sha(photo)).stored and store.exists(sha(photo))
+    assert put_whole(photo).get_json()["complete"]

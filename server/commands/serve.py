@@ -45,6 +45,7 @@ def serve(host: str, port: int, threads: int, jobs: bool) -> None:
     from waitress import create_server
 
     from server.access_log import print_access_log
+    from server.body_buffer import mark_bodies_buffered
 
     print_access_log()
 
@@ -52,7 +53,7 @@ def serve(host: str, port: int, threads: int, jobs: bool) -> None:
     # defaults, 8 KB reads and a temporary file past 512 KB, doubled its time on the wire; a
     # 150 KB photo now arrives in one or two reads). Waitress has the whole body before a
     # worker thread runs the app, so a slow tablet never holds a thread or a transaction.
-    server = create_server(app, host=host, port=port, threads=threads, ident="xuncha",
+    server = create_server(mark_bodies_buffered(app), host=host, port=port, threads=threads, ident="xuncha",
                            recv_bytes=262144, inbuf_overflow=2 * 1024 * 1024)
     url = f"http://{_url_host(server.effective_host)}:{server.effective_port}/"
     click.echo(f"巡查 Xuncha 服务已启动 (serving): {url}")
