@@ -38,6 +38,10 @@ _LATER = object()  # "no msgspec type: check after decoding"
 # orjson, which reads whatever msgspec declines, reads an integer outside these bounds as a
 # float; msgspec keeps it exact. Such a body is declined, so that it is read one way only.
 _ORJSON_INTS = msgspec.Meta(ge=-(2**63), le=2**64 - 1)
+# A record refused before it is loaded echoes its id as sent, so a record's id is taken only in
+# the form its UUID prints as (what tablets send), and made a UUID by the envelope's own field.
+_SENT_ID = Annotated[str, msgspec.Meta(pattern=r"\A[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}\Z")]
+_RECORD_ID = compile_field("id", PushRecordSchema().fields["id"])
 _NOT_SURE = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, Unsure, ValidationError,
              ValueError, TypeError, OverflowError, AttributeError)
 
@@ -173,8 +177,9 @@ def _record_types() -> tuple[Any, dict[str, dict[str, Callable]]]:
             key_check(name)
         fields_type, later[kind] = _struct(f"{kind}_fields", schema, partial=True)
         # A missing `fields` takes the envelope's default ({}), which loads as {} for every kind.
-        member, left = _struct(f"{kind}_record", envelope, partial=False, typed={"fields": fields_type},
-                               skip=("kind",), tag=kind, tag_field="kind")
+        member, left = _struct(f"{kind}_record", envelope, partial=False,
+                               typed={"fields": fields_type, "id": _SENT_ID}, skip=("kind",),
+                               tag=kind, tag_field="kind")
         assert not left
         members.append(member)
     return functools.reduce(operator.or_, members), later
@@ -204,6 +209,7 @@ def decode_push(body: bytes) -> dict[str, Any] | None:
         decoded = _DECODER.decode(body)
         records = msgspec.to_builtins(decoded.records, builtin_types=(uuid.UUID,))
         for record in records:
+            record["id"] = _RECORD_ID(record["id"])
             checks = _LATER_CHECKS[record["kind"]]
             if checks:
                 loaded = record["fields"]

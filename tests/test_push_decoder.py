@@ -95,6 +95,13 @@ def test_a_batch_of_every_kind_is_decoded_as_the_schemas_load_it():
     assert same_or_declined(body([]))
 
 
+@pytest.mark.parametrize("sent", [ID.upper(), ID.replace("-", "")])
+def test_an_id_in_another_form_than_a_uuid_prints_is_left_to_the_schemas(sent):
+    """A record refused before it is loaded answers with its id as sent, which only the
+    schemas' path still has."""
+    assert decode_push(body([{**EVERY_KIND[2], "id": sent}])) is None
+
+
 @pytest.mark.parametrize("raw", [
     body([{**EVERY_KIND[2], "fields": {**EVERY_KIND[2]["fields"], "severity": "tiny"}}]),
     body([{**EVERY_KIND[2], "fields": {**EVERY_KIND[2]["fields"], "status": "closed"}}]),  # push.py refuses

@@ -300,3 +300,11 @@ def test_a_batch_that_makes_edits_and_closes_a_finding_applies_each_step(city, t
     assert finding.description == "楼道内私拉电线，已拍照" and finding.status == FindingStatus.CLOSED
     assert finding.field_clocks["description"] == edited["clocks"]["description"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Finding)) == 1
+
+
+def test_a_refused_record_answers_with_its_id_as_sent(city, tablet):
+    sent = str(uuid.uuid4()).upper()
+    workflow = {**tablet.record("finding", finding_fields(city, status="closed")), "id": sent}
+    good = tablet.record("finding", finding_fields(city))
+    results = tablet.push([workflow, good])["results"]
+    assert [(r["id"], r["status"]) for r in results] == [(sent, "rejected"), (good["id"], "accepted")]
