@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from server.domain.audit import record_audit
+from server.domain.driver_sql import DriverStatement
 from server.domain.models import FIELD_ROLES, Device, PairingCode, Region, Role, User
 from server.domain.models.base import utcnow
 from server.domain.rectification.access import region_prefix
@@ -119,10 +122,16 @@ _CREDENTIALS_BY_TOKEN = (
 )
 
 
-def find_device_credentials(token: str) -> sa.Row | None:
+@functools.cache
+def _credentials_statement(dialect: sa.Dialect) -> DriverStatement:
+    return DriverStatement.compile(_CREDENTIALS_BY_TOKEN, dialect)
+
+
+def find_device_credentials(token: str) -> Any:
     """The same lookup as plain columns (id, user_id, revoked_at, last_seen_at, active, username,
     office_id), no ORM objects: for a request that needs no more (a photo upload)."""
-    return db.session.connection().execute(_CREDENTIALS_BY_TOKEN, {"token_hash": _digest(token)}).first()
+    connection = db.session.connection()
+    return _credentials_statement(connection.dialect).first(connection, {"token_hash": _digest(token)})
 
 
 def mark_device_seen(device_id: uuid.UUID, at: datetime) -> None:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.domain.audit import after_audit_entry, audit_values, record_audit
+from server.domain.driver_sql import DriverStatement
 from server.domain.models import AuditEntry, Device, Photo, PhotoLink, User
 from server.domain.models.base import utcnow
 from server.domain.sync.scope import OutOfScope, scope_for
@@ -456,33 +457,8 @@ _PHOTO_COLUMNS = ("sha256", "stored", "size", "content_type", "width", "height",
 _AUDIT_COLUMNS = ("id", "office_id", "actor_id", "at", "action", "entity", "entity_id", "changes")
 
 
-@dataclass(frozen=True)
-class _DriverStatement:
-    """A statement compiled once to the driver's SQL, with each parameter's conversion (the
-    bind processor SQLAlchemy itself would apply): run straight on the DBAPI cursor, it costs
-    a quarter of an execute through SQLAlchemy (docs/performance.md)."""
-
-    sql: str
-    names: tuple[str, ...]
-    converters: tuple[Any, ...]
-    positional: bool
-
-    @classmethod
-    def compile(cls, statement: sa.Executable, dialect: sa.Dialect) -> _DriverStatement:
-        compiled = statement.compile(dialect=dialect)
-        names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
-        converters = tuple(compiled.binds[name].type._cached_bind_processor(dialect) for name in names)
-        return cls(str(compiled), names, converters, compiled.positional)
-
-    def run(self, cursor: Any, params: Mapping[str, Any]) -> Any:
-        values = [params[name] if convert is None or params[name] is None else convert(params[name])
-                  for name, convert in zip(self.names, self.converters, strict=True)]
-        cursor.execute(self.sql, values if self.positional else dict(zip(self.names, values, strict=True)))
-        return cursor.fetchone() if cursor.description else None
-
-
 @functools.cache
-def _photo_and_audit_statements(dialect: sa.Dialect) -> tuple[_DriverStatement, _DriverStatement | None]:
+def _photo_and_audit_statements(dialect: sa.Dialect) -> tuple[DriverStatement, DriverStatement | None]:
     """Built once per database kind: (the statement that inserts the photo row and, where
     the database can, its audit entry; the audit entry's INSERT where it cannot).
 
@@ -499,10 +475,10 @@ def _photo_and_audit_statements(dialect: sa.Dialect) -> tuple[_DriverStatement, 
         made = photo.returning(photos.c.sha256).cte("made")
         entry = sa.select(*audit_params).select_from(made)
         both = sa.insert(audits).from_select(list(_AUDIT_COLUMNS), entry).returning(audits.c.entity_id)
-        return _DriverStatement.compile(both, dialect), None
+        return DriverStatement.compile(both, dialect), None
     audit = sa.insert(audits).values(dict(zip(_AUDIT_COLUMNS, audit_params, strict=True)))
-    return (_DriverStatement.compile(photo.returning(photos.c.sha256), dialect),
-            _DriverStatement.compile(audit, dialect))
+    return (DriverStatement.compile(photo.returning(photos.c.sha256), dialect),
+            DriverStatement.compile(audit, dialect))
 
 
 def _insert_photo_and_audit(photo: Photo, audit: dict[str, Any]) -> bool:
@@ -512,15 +488,11 @@ def _insert_photo_and_audit(photo: Photo, audit: dict[str, Any]) -> bool:
     first, second = _photo_and_audit_statements(connection.dialect)
     params = {name: getattr(photo, name) for name in _PHOTO_COLUMNS}
     params.update({f"audit_{name}": value for name, value in audit.items()})
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        # RETURNING says whether the row was made (psycopg's rowcount is -1 for this statement).
-        if first.run(cursor, params) is None:
-            return False
-        if second is not None:
-            second.run(cursor, params)
-    finally:
-        cursor.close()
+    # RETURNING says whether the row was made (psycopg's rowcount is -1 for this statement).
+    if first.first(connection, params) is None:
+        return False
+    if second is not None:
+        second.first(connection, params)
     return True
 
 
