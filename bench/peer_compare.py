@@ -453,8 +453,9 @@ def report(database: str, figures: dict[str, Figure], loads: list[tuple[str, str
     return lines
 
 
-def draw_chart(results: dict[str, dict[str, Figure]], path: Path) -> None:
-    """Horizontal bars: Xuncha's figure as a multiple of the peer's (the peer is the 1× line)."""
+def draw_chart(results: dict[str, dict[str, Figure]], path: Path, load_line: str = "") -> None:
+    """Horizontal bars: Xuncha's figure as a multiple of the peer's (the peer is the 1× line);
+    `load_line` under the title says how busy the machine was."""
     from PIL import Image, ImageDraw, ImageFont
 
     rows = [(db_name, figure) for db_name, figures in results.items() for figure in figures.values()]
@@ -463,8 +464,9 @@ def draw_chart(results: dict[str, dict[str, Figure]], path: Path) -> None:
     draw = ImageDraw.Draw(image)
     font_path = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
     font = ImageFont.truetype(font_path, 16) if os.path.exists(font_path) else ImageFont.load_default()
-    draw.text((20, 18), f"巡查 Xuncha ÷ {PEER_PACKAGE}（倍数，越大越好 / ratio, higher is better）",
+    draw.text((20, 12), f"巡查 Xuncha ÷ {PEER_PACKAGE}（倍数，越大越好 / ratio, higher is better）",
               fill="black", font=font)
+    draw.text((20, 36), load_line, fill="#555555", font=font)
     scale_max = max(4.0, max(figure.ratio() for _, figure in rows) * 1.1)
     span = width - left - 80
 
@@ -498,11 +500,12 @@ def main() -> None:
     databases = [("SQLite", f"sqlite:///{tempfile.mkdtemp(prefix='xuncha-peer-db-')}/bench.sqlite3")]
     if args.postgres:
         databases.append(("PostgreSQL", args.postgres))
-    results = {}
+    results, load_parts = {}, []
     for database, url in databases:
         results[database], loads = compare(database, url, args.rounds, widths)
         print("\n".join(report(database, results[database], loads)), flush=True)
-    draw_chart(results, Path(args.chart))
+        load_parts.append(f"{database} {loads[0][0].split()[0]} → {loads[-1][1].split()[0]}")
+    draw_chart(results, Path(args.chart), "负载 load (1 min): " + ", ".join(load_parts))
     print(f"chart: {args.chart}")
 
 
