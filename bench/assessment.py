@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bulletins import seed_city  # noqa: E402
 from bench.dashboard import NOW, OFFICE  # noqa: E402
-from bench.harness import describe, postgresql_bench, timed  # noqa: E402
+from bench.harness import describe_with_cpu, postgresql_bench  # noqa: E402
 from server.documents.red_black_pdf import red_black_pdf  # noqa: E402
 from server.domain import assessment  # noqa: E402
 from server.domain.assessment import rules as assessment_rules  # noqa: E402
@@ -57,14 +57,14 @@ def main() -> None:
             ("star ratings, year 2025", lambda: assessment.star_ratings(db.session, office, year)),
         ]
         for label, fn in cases:
-            print(f"{label:40s} {describe(timed(fn, args.repeat))}")
+            print(f"{label:40s} {describe_with_cpu(fn, args.repeat)}")
         scored = assessment.estate_scores(db.session, office, quarter)
         print(f"  (2026-Q1: {len(scored)} estates scored, "
               f"{len(assessment.company_scores(db.session, office, quarter))} companies)")
         lists = assessment.red_black_lists(db.session, office, quarter)
         size = len(red_black_pdf("基准测试市住建局", lists))
-        pdf_times = timed(lambda: red_black_pdf("基准测试市住建局", lists), args.repeat)
-        print(f"{'render red/black PDF, quarter':40s} {describe(pdf_times)}  {size // 1024} KiB")
+        pdf = describe_with_cpu(lambda: red_black_pdf("基准测试市住建局", lists), args.repeat)
+        print(f"{'render red/black PDF, quarter':40s} {pdf}  {size // 1024} KiB")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 
 from bench.dashboard import NOW, OFFICE, login, seed  # noqa: E402
-from bench.harness import describe, load_average, postgresql_bench, timed  # noqa: E402
+from bench.harness import describe, describe_with_cpu, load_average, postgresql_bench, timed  # noqa: E402
 from server.documents.bulletin_pdf import render_bulletin_pdf  # noqa: E402
 from server.domain.bulletins.report import build_bulletin  # noqa: E402
 from server.domain.bulletins.workbook import write_bulletin_xlsx  # noqa: E402
@@ -100,16 +100,16 @@ def main() -> None:
             ("count year 2025, city", lambda: build_bulletin(db.session, office, year, None, now=NOW)),
         ]
         for label, fn in cases:
-            print(f"{label:38s} {describe(timed(fn, args.repeat))}")
+            print(f"{label:38s} {describe_with_cpu(fn, args.repeat)}")
         annual = build_bulletin(db.session, office, year, None, now=NOW)
         totals = annual.totals
         print(f"  (2025: {totals['findings_found']} found, {totals['inspections']} inspections, "
               f"{totals['notices_issued']} notices, {totals['revisits_done']} revisits)")
         pdf_size = len(render_bulletin_pdf(annual))
-        pdf_times = timed(lambda: render_bulletin_pdf(annual), args.repeat)
-        print(f"{'render PDF, year 2025':38s} {describe(pdf_times)}  {pdf_size // 1024} KiB")
+        pdf = describe_with_cpu(lambda: render_bulletin_pdf(annual), args.repeat)
+        print(f"{'render PDF, year 2025':38s} {pdf}  {pdf_size // 1024} KiB")
         print(f"{'write XLSX, year 2025':38s} "
-              f"{describe(timed(lambda: write_bulletin_xlsx(io.BytesIO(), annual), args.repeat))}")
+              f"{describe_with_cpu(lambda: write_bulletin_xlsx(io.BytesIO(), annual), args.repeat)}")
     client = app.test_client()
     login(client, "city_supervisor")
     for path in ("/bulletins/2026-05", "/bulletins/2025", "/bulletins/2025/pdf",

@@ -109,14 +109,24 @@ def postgresql_bench(description: str, *, findings: int, repeat: int, **config):
     return args, fresh_app(url, **config)
 
 
-def timed(fn: Callable[[], object], repeat: int) -> list[float]:
-    """Wall-clock milliseconds of each of `repeat` calls."""
+def timed(fn: Callable[[], object], repeat: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock milliseconds of each of `repeat` calls; with `cpu`, this process's CPU
+    milliseconds of each are appended to it (the figure the machine's other load moves least)."""
     out = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         fn()
         out.append((time.perf_counter() - started) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - used) * 1000)
     return out
+
+
+def describe_with_cpu(fn: Callable[[], object], repeat: int) -> str:
+    """describe() of the wall-clock times, then the median CPU time of this process."""
+    cpu: list[float] = []
+    wall = timed(fn, repeat, cpu)
+    return f"{describe(wall)}, cpu median {statistics.median(cpu):.0f} ms"
 
 
 def load_average() -> str:
