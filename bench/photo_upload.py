@@ -122,13 +122,9 @@ def _served(stack: contextlib.ExitStack, code: Path, url: str) -> tuple[str, req
         else:
             os.environ["PYTHONPATH"] = saved
     pid = (_children() - before).pop()
-    session = requests.Session()
-    session.headers["X-Xuncha-Schema"] = str(SCHEMA_VERSION)
-    paired = session.post(f"{base}/api/v1/devices/pair", json={
-        "username": "insp_a", "password": factories.PASSWORD, "device_name": "bench"})
-    paired.raise_for_status()
-    session.headers["Authorization"] = f"Bearer {paired.json()['token']}"
-    return base, session, pid
+    from bench.peer_compare import XunchaClient  # pairs the small city's inspector
+
+    return base, XunchaClient(base).wire.session, pid
 
 
 def _put_whole(base: str, session: requests.Session, data: bytes) -> None:
