@@ -32,8 +32,7 @@ def test_each_thumbnail_in_the_finding_form_opens_its_own_photo(ui_server, seed,
         h.settle()
         viewer = h.modal("PhotoViewer")
         assert viewer.photo["sha"] == sha, "the tapped thumbnail opened another photo"
-        viewer.dismiss()
-        h.settle()
+        h.dismiss(viewer)
 
     # The second one is removed from the viewer before saving; only the first is linked.
     h.tap(thumbs[1])

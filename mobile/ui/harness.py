@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from kivy.app import App
 from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
@@ -30,13 +31,18 @@ class Harness:
         return harness
 
     def stop(self) -> None:
+        """Stop as App.stop does, without ending the process's event loop (tests run many apps)."""
         app = self.app
-        app.dispatch("on_stop")
         if app.root is not None:
             Window.remove_widget(app.root)
         for child in list(Window.children):
             Window.remove_widget(child)
-        self.frames(1)
+        self.frames(1)  # what is still scheduled runs while the app can take it
+        # Then on_stop, and no app left running: kv's `app` is a proxy that keeps the running app
+        # until that app's on_stop, so a rule evaluated after it would bind the next app's
+        # widgets (its status bar) to this stopped one.
+        app.dispatch("on_stop")
+        App._running_app = None
 
     # -- time ---------------------------------------------------------------------------------
     def frames(self, n: int = 1) -> None:
@@ -88,6 +94,12 @@ class Harness:
             if type(child).__name__ == class_name:
                 return child
         raise LookupError(f"no {class_name} open")
+
+    def dismiss(self, modal: Widget, timeout: float = 5.0) -> None:
+        """Close a popup and run frames until it has left the window: while its closing animation
+        runs it still takes taps meant for the screen under it."""
+        modal.dismiss()
+        self.wait(lambda: modal.parent is None, timeout, f"the {type(modal).__name__} to close")
 
     def button(self, text: str, root: Widget | None = None) -> Widget:
         """The visible button whose text is `text` (or starts with it)."""

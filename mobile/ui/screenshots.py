@@ -90,7 +90,7 @@ def take_all(work: Path, server: str, username: str, password: str, out: Path) -
     shot("checklist-answered")
     checklist.edit_note(rows[1]["item_id"])
     shot("checklist-note")
-    h.modal("NoteDialog").dismiss()
+    h.dismiss(h.modal("NoteDialog"))
     h.tap(checklist.ids.finish_button)
     shot("finish-missing")
 
@@ -110,7 +110,7 @@ def take_all(work: Path, server: str, username: str, password: str, out: Path) -
     if cells:
         h.tap(cells[-1])
         shot("photo-full-screen")
-        h.modal("PhotoViewer").dismiss()
+        h.dismiss(h.modal("PhotoViewer"))
 
     app.go("today")
     h.settle()  # Today redraws its lists from the store: take the rows it shows after that
@@ -124,7 +124,7 @@ def take_all(work: Path, server: str, username: str, password: str, out: Path) -
     shot("settings")
     h.tap(h.screen("settings").ids.unpair)
     shot("unpair-confirm")
-    h.modal("ConfirmDialog").dismiss()
+    h.dismiss(h.modal("ConfirmDialog"))
     # The desktop stand-in for the camera (a PC has none), showing the folder of pictures.
     from mobile.ui.widgets.chooser import PictureChooser
 
@@ -132,7 +132,7 @@ def take_all(work: Path, server: str, username: str, password: str, out: Path) -
     chooser.ids.files.path = str(camera)
     chooser.open()
     shot("desktop-file-chooser")
-    chooser.dismiss()
+    h.dismiss(chooser)
     h.stop()
     return shots
 

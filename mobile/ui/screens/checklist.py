@@ -12,10 +12,9 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.metrics import dp, sp
-from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
 from mobile.checklist import Checklist, ItemState
@@ -40,14 +39,6 @@ def row_height(text: str, guidance: str, width: float, status_line: bool = True)
 
 def has_status_line(row: dict[str, Any]) -> bool:
     return bool(row["needs_photo"] or row["note"] or row["photo_required"])
-
-
-class RowButton(ButtonBehavior, Label):
-    """A row's big button: a label that takes taps, outlined in `tint` and filled with it when
-    `filled` (the item's answer) or while pressed; lighter to draw than a Button (see the .kv)."""
-
-    tint = ColorProperty((0, 0, 0, 1))
-    filled = BooleanProperty(False)
 
 
 class ItemRow(BoxLayout):

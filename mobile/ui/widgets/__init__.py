@@ -9,7 +9,7 @@ from kivy.animation import Animation
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import AsyncImage
@@ -25,6 +25,14 @@ class StatusBar(BoxLayout):
 
 class Banner(BoxLayout):
     """A line across the top for what needs attention today (revisits due or overdue)."""
+
+
+class OutlineButton(ButtonBehavior, Label):
+    """A big button outlined in `tint`, filled with it when `filled` or while pressed; lighter to
+    draw than a Button, whose 9-slice background covers its whole box (see widgets.kv)."""
+
+    tint = ColorProperty((0, 0, 0, 1))
+    filled = BooleanProperty(False)
 
 
 class Toast(Label):
