@@ -59,9 +59,11 @@ class Harness:
             time.sleep(0.005)
 
     def settle(self, timeout: float = 30.0) -> None:
-        """Frames until no background work is running or waiting to be delivered."""
+        """Frames until no background work is running or waiting to be delivered, and no popup is
+        opening or closing (while its animation runs, a closing popup takes the next tap)."""
         self.frames(2)
         self.wait(lambda: self.app.worker.idle, timeout, "background work")
+        self.wait(_no_popup_moving, timeout, "a popup to open or close")
         self.frames(3)
 
     # -- finding and pressing widgets ----------------------------------------------------------
@@ -115,6 +117,12 @@ class Harness:
         written = Path(Window.screenshot(name=str(path.resolve())))
         written.replace(path)
         return path
+
+
+def _no_popup_moving() -> bool:
+    from kivy.uix.modalview import ModalView
+
+    return all(child._anim_alpha == 1 for child in Window.children if isinstance(child, ModalView))
 
 
 def _on_screen(widget: Widget) -> bool:
