@@ -273,11 +273,22 @@ def tap_fail(h, frames: Frames, screen, row: dict, commits: Commits) -> tuple[fl
 
     from mobile.ui.i18n import tr
 
-    screen.scroll_to(screen._index[row["item_id"]])
-    for _ in range(3):
+    # A fling's kinetic scroll can still be moving the list: wait (frames, not a fixed count,
+    # since a frame may take 4 ms or 200) until the row is laid out and the list is still.
+    deadline = time.perf_counter() + 10
+    while True:
+        screen.scroll_to(screen._index[row["item_id"]])
         frames.frame()
-    widget = h.find(screen.ids.item_list,
-                    lambda w: type(w).__name__ == "ItemRow" and w.item_id == row["item_id"])
+        try:
+            widget = h.find(screen.ids.item_list,
+                            lambda w: type(w).__name__ == "ItemRow" and w.item_id == row["item_id"])
+        except LookupError:
+            widget = None
+        still = abs(screen.ids.item_list.effect_y.velocity) < 1
+        if widget is not None and still:
+            break
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"row {row['item_id']} never came on screen")
     button = h.button(tr("不合格"), widget)
     x, y = button.to_window(*button.center)
     touch = UnitTestTouch(x, y)
