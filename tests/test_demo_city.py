@@ -428,6 +428,29 @@ def test_demo_logins_are_listed(city):
     result = app.test_cli_runner().invoke(args=["demo", "logins"])
     assert result.exit_code == 0, result.output
     assert DEMO_PASSWORD in result.output and "admin" in result.output and "company20" in result.output
+    # Each unit's account is named by its unit's kind and shows its unit's name.
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.startswith("  ")}
+    street_user = db.session.scalar(sa.select(User).join(Company, User.company_id == Company.id)
+                                    .where(Company.kind == UnitKind.STREET_OFFICE))
+    company_user = db.session.scalar(sa.select(User).join(Company, User.company_id == Company.id)
+                                     .where(Company.kind == UnitKind.PROPERTY_COMPANY))
+    street_line = lines[street_user.username]
+    assert "街道办事处" in street_line and street_user.company.name in street_line
+    assert "物业服务企业" in lines[company_user.username]
+
+
+def test_the_servers_banner_shows_property_companies_first_with_their_names(city, capsys):
+    from server.commands.serve import _print_demo_logins, active_demo_accounts
+
+    app, _ = city
+    with app.app_context():
+        _print_demo_logins(active_demo_accounts())
+    out = capsys.readouterr().out
+    unit_lines = [line for line in out.splitlines() if "物业服务企业" in line or "街道办事处" in line]
+    assert unit_lines and all("物业服务企业" in line for line in unit_lines)  # 3 shown: companies first
+    names = set(db.session.scalars(sa.select(Company.name)))
+    assert all(any(name in line for name in names) for line in unit_lines)
+    assert "个企业/责任单位账号" in out
 
 
 def test_city_estates_lists_a_district_with_open_findings(city):

@@ -13,11 +13,33 @@ from server.commands.progress import StageProgressBars
 from server.config import DEMO_PASSWORD
 from server.demo import DemoBuildError, DemoCityExistsError, DemoOptions, Login, build_demo_city
 from server.demo.names import OFFICE_NAME
-from server.domain.models import Office, User
+from server.domain.models import Office, Role, User
+from server.domain.models.enums import UnitKind
+from server.domain.registry.units import UNIT_KIND_LABELS
+from server.domain.registry.users import ROLE_LABELS
 from server.extensions import db
 from server.storage import get_photo_store
 
-ROLE_LABEL = {"admin": "管理员", "supervisor": "督导组长", "inspector": "检查员", "company": "物业企业"}
+# The company role covers every responsible unit (物业服务企业, 街道办事处 …): a single account is
+# named by its unit's kind, a count of them by the role.
+ROLE_LABEL = {"admin": "管理员", "supervisor": "督导组长", "inspector": "检查员",
+              "company": ROLE_LABELS[Role.COMPANY]}
+ROLE_ORDER = ["admin", "supervisor", "inspector", "company"]
+KIND_ORDER = [UnitKind.PROPERTY_COMPANY, UnitKind.WORK_UNIT, UnitKind.STREET_OFFICE, UnitKind.COMMUNITY]
+
+
+def login_order(user: User) -> tuple[int, int, int, str]:
+    """Roles in a fixed order, property companies before street offices, then account number."""
+    kind = KIND_ORDER.index(user.company.kind) if user.company else 0
+    digits = "".join(ch for ch in user.username if ch.isdigit())
+    return ROLE_ORDER.index(user.role.value), kind, int(digits) if digits else 0, user.username
+
+
+def login_of(user: User) -> Login:
+    """A user as the login lists print them: with their unit (or area) and their unit's kind."""
+    scope = user.company.name if user.company else (user.region.name if user.region else "")
+    label = UNIT_KIND_LABELS[user.company.kind] if user.company else ""
+    return Login(user.username, user.role.value, user.display_name, scope, label)
 
 
 @click.group()
@@ -60,7 +82,7 @@ def build(scale: int, seed: int, today, months: int, photos: bool, photo_limit: 
     for table in ("region", "company", "estate", "user_account", "inspection", "answer", "finding",
                   "notice", "photo"):
         click.echo(f"  {table:<14} {report.counts.get(table, 0)}")
-    _echo_logins(report.logins)
+    echo_logins(report.logins)
 
 
 @demo.command("logins")
@@ -71,20 +93,10 @@ def logins() -> None:
     if office is None:
         raise UserError("还没有演示城市，请先运行 xuncha demo build (no demo city yet)")
     users = db.session.scalars(sa.select(User).where(User.office_id == office.id)).all()
-    _echo_logins([
-        Login(u.username, u.role.value, u.display_name,
-              u.company.name if u.company else (u.region.name if u.region else ""))
-        for u in sorted(users, key=_login_order)
-    ], per_role=len(users))
+    echo_logins([login_of(u) for u in sorted(users, key=login_order)], per_role=len(users))
 
 
-def _login_order(user: User) -> tuple[int, int, str]:
-    order = ["admin", "supervisor", "inspector", "company"].index(user.role.value)
-    digits = "".join(ch for ch in user.username if ch.isdigit())
-    return order, int(digits) if digits else 0, user.username
-
-
-def _echo_logins(logins: list[Login], per_role: int = 8) -> None:
+def echo_logins(logins: list[Login], per_role: int = 8) -> None:
     click.echo(f"\n演示账号 Demo logins（密码 password: {DEMO_PASSWORD}）")
     shown: dict[str, int] = {}
     hidden: dict[str, int] = {}
@@ -93,7 +105,7 @@ def _echo_logins(logins: list[Login], per_role: int = 8) -> None:
             hidden[login.role] = hidden.get(login.role, 0) + 1
             continue
         shown[login.role] = shown.get(login.role, 0) + 1
-        role = ROLE_LABEL.get(login.role, login.role)
+        role = login.label or ROLE_LABEL.get(login.role, login.role)
         click.echo(f"  {pad(login.username, 14)}{pad(role, 10)}{pad(login.display_name, 14)}{login.scope}")
     for role, count in hidden.items():
         click.echo(f"  … 另有 {count} 个{ROLE_LABEL.get(role, role)}账号 (and {count} more {role} logins: "

@@ -12,12 +12,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import selectinload
 
 from server.cli import UserError
-from server.commands.city import pad
-from server.commands.demo import ROLE_LABEL
-from server.config import DEMO_PASSWORD, check_production_safety
-from server.domain.models import Role, User
+from server.commands.demo import echo_logins, login_of, login_order
+from server.config import check_production_safety
+from server.domain.models import User
 from server.extensions import db
 from server.jobs.scheduler import SchedulerThread
 
@@ -98,7 +98,8 @@ def check_ready_to_serve(app: Flask) -> list[User]:
 
 def active_demo_accounts() -> list[User]:
     """Active users whose password is the public demo one (a small table: one cheap query)."""
-    query = sa.select(User).where(User.password_is_demo.is_(True), User.active.is_(True))
+    query = (sa.select(User).where(User.password_is_demo.is_(True), User.active.is_(True))
+             .options(selectinload(User.company), selectinload(User.region)))
     try:
         return list(db.session.scalars(query))
     except sa.exc.DBAPIError as exc:
@@ -127,16 +128,7 @@ def check_schema_is_current(app: Flask) -> None:
 
 def _print_demo_logins(users: list[User]) -> None:
     """A few logins per role: enough to look around; `xuncha demo logins` lists them all."""
-    click.echo(f"演示账号 Demo logins（密码 password: {DEMO_PASSWORD}）")
-    for role in Role:
-        group = sorted((u for u in users if u.role == role), key=lambda u: (len(u.username), u.username))
-        label = ROLE_LABEL.get(role.value, role.value)
-        for user in group[:LOGINS_PER_ROLE]:
-            click.echo(f"  {pad(user.username, 14)}{pad(label, 10)}{user.display_name}")
-        if len(group) > LOGINS_PER_ROLE:
-            more = len(group) - LOGINS_PER_ROLE
-            click.echo(f"  … 另有 {more} 个{label}账号"
-                       f" (and {more} more {role.value} logins: xuncha demo logins)")
+    echo_logins([login_of(u) for u in sorted(users, key=login_order)], per_role=LOGINS_PER_ROLE)
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:

@@ -133,6 +133,7 @@ class Login:
     role: str
     display_name: str
     scope: str
+    label: str = ""  # how the list names the account's kind; "" = the role's own label
 
 
 @dataclass
