@@ -53,22 +53,17 @@ def _all_pages(page, filters):
             return names
 
 
-def test_estate_list_pages_and_export_follow_pinyin(city):
-    rows = _all_pages(lambda f: estate_page(city["admin"], f, NOW, size=2), EstateFilters())
-    assert [r.estate.name for r in rows] == ESTATES
+@pytest.mark.parametrize(("page", "filters", "export", "name_of", "expected"), [
+    (estate_page, EstateFilters, export_estates, lambda r: r.estate.name, ESTATES),
+    (company_page, CompanyFilters, export_companies, lambda r: r.company.name, COMPANIES),
+], ids=["estates", "companies"])
+def test_list_pages_and_export_follow_pinyin(city, page, filters, export, name_of, expected):
+    rows = _all_pages(lambda f: page(city["admin"], f, NOW, size=2), filters())
+    assert [name_of(r) for r in rows] == expected
     out = io.BytesIO()
-    export_estates(out, city["admin"], EstateFilters(), NOW)
+    export(out, city["admin"], filters(), NOW)
     sheet = load_workbook(io.BytesIO(out.getvalue())).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ESTATES
-
-
-def test_company_list_pages_and_export_follow_pinyin(city):
-    rows = _all_pages(lambda f: company_page(city["admin"], f, NOW, size=2), CompanyFilters())
-    assert [r.company.name for r in rows] == COMPANIES
-    out = io.BytesIO()
-    export_companies(out, city["admin"], CompanyFilters(), NOW)
-    sheet = load_workbook(io.BytesIO(out.getvalue())).active
-    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == COMPANIES
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == expected
 
 
 def test_a_renamed_estate_moves_to_its_new_place(city):
