@@ -35,7 +35,7 @@ class SettingsScreen(XunchaScreen):
         def ask(summary) -> None:
             changes, photos = summary.pending_records, summary.pending_photos
             if changes or photos:
-                message = tr("还有 {c} 条记录和 {p} 张照片没有同步到服务器。注销后它们将永久丢失，无法恢复。确定要注销并清除本机数据吗？",  # noqa: E501
+                message = tr("还有{c}条记录和{p}张照片没有同步到服务器。注销后它们将永久丢失，无法恢复。确定要注销并清除本机数据吗？",  # noqa: E501
                              c=changes, p=photos)
             else:
                 message = tr("所有内容都已同步。注销会清除本机的数据和照片，之后需要重新配对。确定注销吗？")
