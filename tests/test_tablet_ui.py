@@ -207,7 +207,7 @@ def test_settings_switch_language_at_once_and_unpairing_says_what_would_be_lost(
     h.tap(settings.ids.unpair)
     h.settle()
     dialog = h.modal("ConfirmDialog")
-    assert "1 条记录" in dialog.message and "永久丢失" in dialog.message
+    assert "还有1条记录" in dialog.message and "永久丢失" in dialog.message
     h.tap(dialog.ids.cancel)  # thought better of it: nothing is lost
     h.settle()
     assert h.app.store.is_paired and h.app.pending == 1
