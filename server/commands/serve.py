@@ -18,6 +18,7 @@ from server.cli import UserError
 from server.commands.demo import echo_logins, login_of, login_order
 from server.config import check_production_safety
 from server.domain.models import User
+from server.domain.wal_checkpoint import start_background_checkpoint
 from server.extensions import db
 from server.jobs.scheduler import SchedulerThread
 
@@ -48,6 +49,7 @@ def serve(host: str, port: int, threads: int, jobs: bool) -> None:
     from server.body_buffer import mark_bodies_buffered
 
     print_access_log()
+    checkpoint = start_background_checkpoint(db.engine)
 
     # A push of 500 records is ~0.6 MB: read 256 KB at a time and kept in memory (waitress's
     # defaults, 8 KB reads and a temporary file past 512 KB, doubled its time on the wire; a
@@ -79,6 +81,8 @@ def serve(host: str, port: int, threads: int, jobs: bool) -> None:
     finally:
         if scheduler:
             scheduler.stop()
+        if checkpoint:
+            checkpoint.stop()
     click.echo("已停止 (stopped)", err=True)
 
 

@@ -26,6 +26,9 @@ def install_engine_hooks(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+        # A savepoint's journal (each push is applied in one) in memory, not a temporary file
+        # written page by page: it is only read to roll that savepoint back.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     engine._xuncha_hooked = True
