@@ -8,10 +8,12 @@ its Python-side default run in one tight loop, and the driver gets plain tuples 
 
 from __future__ import annotations
 
+import decimal
 import functools
+import math
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -117,10 +119,11 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
         return
     connection = session.connection()
     sql, columns, positional = _compiled(table, tuple(rows[0]), connection.dialect)
-    params: list = list(zip(*(_column_values(rows, *column) for column in columns), strict=True))
+    values = [_column_values(rows, *column) for column in columns]
     if connection.dialect.name == "postgresql":
-        _copy(connection, table, columns, params)
+        _copy(connection, table, columns, values)
         return
+    params: list = list(zip(*values, strict=True))
     if not positional:
         names = [column[0] for column in columns]
         params = [dict(zip(names, values, strict=True)) for values in params]
@@ -128,12 +131,89 @@ def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]
 
 
 def _copy(connection: sa.Connection, table: sa.Table, columns: tuple[_Column, ...],
-          rows: list[tuple]) -> None:
+          values: list[list[Any]]) -> None:
     """PostgreSQL: COPY, in the session's transaction. One executemany statement per row, even
     pipelined, kept the server busier than the rest of the batch."""
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(column[0]) for column in columns)
+    text = copy_text(values)
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-        for row in rows:
+        if text is not None:
+            copy.write(text)
+            return
+        for row in zip(*values, strict=True):  # a value copy_text leaves to psycopg
             copy.write_row(row)
+
+
+# COPY's text format: a tab between values, a newline after each row, \N for NULL, and these
+# four characters escaped inside a value.
+_SPECIAL = ("\\", "\t", "\n", "\r")
+_ESCAPED = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+_NULL = "\\N"
+
+
+def copy_text(columns: list[list[Any]]) -> str | None:
+    """The rows (given column by column) in COPY's text format; None when a value is of a type
+    not written here (psycopg's own row writer, value by value, then takes them all).
+
+    psycopg writes each value through its type's dumper, about 25 µs a row of a finding; here a
+    column is formatted at once and the rows joined in C."""
+    texts = []
+    for values in columns:
+        column = _copy_column(values)
+        if column is None:
+            return None
+        texts.append(column)
+    return "".join(["\t".join(row) + "\n" for row in zip(*texts, strict=True)])
+
+
+def _copy_column(values: list[Any]) -> list[str] | None:
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if not kinds:
+        return [_NULL] * len(values)
+    if len(kinds) > 1:
+        return None
+    (kind,) = kinds
+    if kind is str:
+        filled = "".join([value for value in values if value is not None])
+        if any(char in filled for char in _SPECIAL):
+            return [_NULL if value is None else _escape(value) for value in values]
+        return [_NULL if value is None else value for value in values]
+    write = _WRITERS.get(kind)
+    if write is None:
+        return None
+    try:
+        return [_NULL if value is None else write(value) for value in values]
+    except (_NotWritten, ValueError):  # ValueError: a signalling NaN
+        return None
+
+
+
+class _NotWritten(Exception):
+    pass
+
+
+def _escape(value: str) -> str:
+    for char, escaped in _ESCAPED:
+        value = value.replace(char, escaped)
+    return value
+
+
+def _naive_time(value: datetime) -> str:
+    if value.tzinfo is not None:  # psycopg would convert it by the session's time zone
+        raise _NotWritten
+    return value.isoformat(" ")
+
+
+def _finite(value: float | decimal.Decimal) -> str:
+    if math.isfinite(value):  # NaN and infinities: psycopg's own spelling
+        return repr(value) if type(value) is float else str(value)
+    raise _NotWritten
+
+
+_WRITERS: dict[type, Callable[[Any], str]] = {
+    int: str, bool: lambda value: "t" if value else "f", float: _finite, datetime: _naive_time,
+    date: date.isoformat, decimal.Decimal: _finite,
+}

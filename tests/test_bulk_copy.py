@@ -1,0 +1,76 @@
+"""New rows written in bulk (COPY's text on PostgreSQL, executemany on SQLite) read back as sent."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from server.domain.models import Finding
+from server.domain.sync.bulk import copy_text
+from server.extensions import db
+from tests.factories import PASSWORD
+from tests.small_city import build_small_city
+from tests.sync_client import pair
+
+AWKWARD = ["a\\b", "tab\there", "two\nlines", "cr\rlf\r\n", "\\N", "\\.", "", " 前后空格 ",
+           "楼道内私拉电线，\\\t\n给电动车充电", "'quotes\" and ,commas;"]
+
+
+def test_findings_with_awkward_text_are_stored_as_sent(app_ctx, client):
+    city = build_small_city()
+    tablet = pair(client, "insp_a", PASSWORD)
+    records = [tablet.record("finding", {
+        "estate_id": city.estate_a1.id, "category": "楼道堆放杂物", "severity": "major",
+        "location": text[:100], "description": text, "found_at": datetime(2026, 12, 3, 8, 30)})
+        for text in AWKWARD]
+    reply = tablet.push(records)
+    assert {r["status"] for r in reply["results"]} == {"accepted"}
+    db.session.expire_all()
+    stored = {str(f.id): f for f in db.session.scalars(sa.select(Finding))}
+    for record, text in zip(records, AWKWARD, strict=True):
+        finding = stored[record["id"]]
+        assert (finding.description, finding.location) == (text, text[:100])
+        assert finding.found_at == datetime(2026, 12, 3, 8, 30) and finding.closed_at is None
+
+
+def test_copy_text_reads_back_on_postgresql_as_the_values_were(app_ctx):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    columns = [
+        AWKWARD + [None],
+        [uuid.uuid4().hex for _ in range(len(AWKWARD))] + [None],
+        [datetime(2026, 1, 2, 3, 4, 5, 678901)] * len(AWKWARD) + [None],
+        list(range(-5, len(AWKWARD) - 5)) + [None],
+        [n % 2 == 0 for n in range(len(AWKWARD))] + [None],
+        [0.1 * n for n in range(len(AWKWARD))] + [None],
+        [Decimal("12.50")] * len(AWKWARD) + [None],
+        [date(2026, 12, 3)] * len(AWKWARD) + [None],
+        [None] * (len(AWKWARD) + 1),
+    ]
+    text = copy_text(columns)
+    assert text is not None
+    connection = db.session.connection()
+    connection.exec_driver_sql(
+        "CREATE TEMP TABLE copied (n serial, t text, u uuid, at timestamp, i integer, b boolean, "
+        "f double precision, d numeric(7, 2), day date, nothing text)")
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(
+            "COPY copied (t, u, at, i, b, f, d, day, nothing) FROM STDIN") as copy:
+        copy.write(text)
+    rows = connection.exec_driver_sql(
+        "SELECT t, replace(u::text, '-', ''), at, i, b, f, d, day, nothing FROM copied ORDER BY n").all()
+    assert [tuple(row) for row in rows] == list(zip(*columns, strict=True))
+    db.session.rollback()
+
+
+def test_values_copy_text_does_not_write_are_left_to_psycopg():
+    aware = datetime(2026, 1, 1, tzinfo=UTC)
+    assert copy_text([[aware]]) is None  # psycopg converts by the session's time zone
+    assert copy_text([[float("nan")]]) is None
+    assert copy_text([[b"bytes"]]) is None
+    assert copy_text([["text", 1]]) is None  # two types in one column
+    assert copy_text([["a", None], [1, 2]]) == "a\t1\n\\N\t2\n"
