@@ -38,12 +38,65 @@ def test_photos_are_kept_under_sharded_paths_with_thumbnails_apart(store):
     store.put_bytes(SHA, DATA, "image/jpeg")
     store.put_thumbnail(SHA, b"thumbnail bytes")
     assert files_under(store.root) == [
-        f"{SHA[:2]}/{SHA[2:4]}/{SHA}.jpg",
-        f"thumbs/{SHA[:2]}/{SHA[2:4]}/{SHA}.jpg",
+        f"{SHA[:2]}/{SHA}.jpg",
+        f"thumbs/{SHA[:2]}/{SHA}.jpg",
     ]
     with store.open(SHA) as original, store.open(SHA, Variant.THUMB) as thumb:
         assert (original.read(), thumb.read()) == (DATA, b"thumbnail bytes")
-    assert store.local_path(SHA) == str(store.root / SHA[:2] / SHA[2:4] / f"{SHA}.jpg")
+    assert store.local_path(SHA) == str(store.root / SHA[:2] / f"{SHA}.jpg")
+
+
+def folders_under(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_dir()}
+
+
+def test_the_256_folders_are_made_before_the_first_photo_so_no_photo_makes_one(store):
+    store.put_bytes(SHA, DATA, "image/jpeg")
+    assert {p.name for p in store.root.iterdir() if p.is_dir()} == {f"{n:02x}" for n in range(256)}
+    folders = folders_under(store.root)
+    others = [jpeg_bytes(64, 48, seed=seed) for seed in range(20)]
+    for data in others:
+        store.put_bytes(hashlib.sha256(data).hexdigest(), data, "image/jpeg")
+    assert folders_under(store.root) == folders  # each photo went into a folder made already
+    # Another process (a fresh store object) finds them made and makes none.
+    again = LocalDiskStore(store.root)
+    again.put_bytes(hashlib.sha256(b"x").hexdigest(), b"x", "image/jpeg")
+    assert folders_under(store.root) == folders
+
+
+def test_a_shard_folder_removed_while_running_is_made_again(store):
+    store.put_bytes(SHA, DATA, "image/jpeg")
+    store.delete(SHA)
+    (store.root / SHA[:2]).rmdir()
+    store.put_bytes(SHA, DATA, "image/jpeg")
+    with store.open(SHA) as original:
+        assert original.read() == DATA
+
+
+def test_photos_of_a_store_in_the_two_level_layout_are_still_found(store):
+    """A store written before the one-level layout keeps ab/cd/<sha>.jpg: read, checked,
+    deleted, and not written again, where it is."""
+    png = b"\x89PNG pretend"
+    digest = hashlib.sha256(png).hexdigest()
+    old_original = store.root / SHA[:2] / SHA[2:4] / f"{SHA}.jpg"
+    old_thumb = store.root / "thumbs" / SHA[:2] / SHA[2:4] / f"{SHA}.jpg"
+    old_png = store.root / digest[:2] / digest[2:4] / f"{digest}.png"
+    for path, data in ((old_original, DATA), (old_thumb, b"old thumb"), (old_png, png)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    assert store.exists(SHA) and store.exists(SHA, Variant.THUMB) and store.exists(digest)
+    assert store.local_path(SHA) == str(old_original) and store.local_path(digest) == str(old_png)
+    with store.open(SHA) as original, store.open(SHA, Variant.THUMB) as thumb:
+        assert (original.read(), thumb.read()) == (DATA, b"old thumb")
+    store.put_bytes(SHA, DATA, "image/jpeg")  # a restore of the same photo: already there
+    assert not (store.root / SHA[:2] / f"{SHA}.jpg").exists()
+    store.put_thumbnail(SHA, b"new thumb")  # a remade thumbnail goes to the new place, and wins
+    with store.open(SHA, Variant.THUMB) as thumb:
+        assert thumb.read() == b"new thumb"
+    store.delete(SHA)
+    store.delete(digest)
+    assert not store.exists(SHA) and not store.exists(SHA, Variant.THUMB) and not store.exists(digest)
+    assert files_under(store.root) == []
 
 
 def test_put_bytes_refuses_bytes_that_do_not_hash_to_their_name(store):
@@ -88,7 +141,7 @@ def test_an_upload_is_never_visible_at_the_final_path_until_committed(store):
 
     store.commit_upload(SHA, "image/jpeg")
     assert store.upload_offset(SHA) == 0
-    assert files_under(store.root) == [f"{SHA[:2]}/{SHA[2:4]}/{SHA}.jpg"]
+    assert files_under(store.root) == [f"{SHA[:2]}/{SHA}.jpg"]
     with store.open(SHA) as original:
         assert original.read() == DATA
 

@@ -1,9 +1,16 @@
-"""Photos as files on a local disk, sharded by the first hex digits of their SHA-256.
+"""Photos as files on a local disk, sharded by the first two hex digits of their SHA-256.
 
-    <root>/ab/cd/<sha256>.jpg          originals (.png for PNG)
-    <root>/thumbs/ab/cd/<sha256>.jpg   thumbnails
+    <root>/ab/<sha256>.jpg             originals (.png for PNG)
+    <root>/thumbs/ab/<sha256>.jpg      thumbnails
     <root>/uploads/<sha256>.part       uploads in progress
     <root>/locks/ab.lock               256 lock files shared by all photos (never deleted)
+
+The 256 folders of originals are made, durably, before the first photo this process writes,
+so no photo pays for a new folder (a mkdir, and an fsync of its parent). Stores written
+before this layout keep photos in two levels, <root>/ab/cd/<sha256>.jpg (thumbnails
+<root>/thumbs/ab/cd/…); every read, existence check and delete looks there too, so they keep
+working unmoved (the two kinds of names cannot collide: a folder has two hex digits, a file
+64 and an extension).
 
 Every finished file appears at its final path in one os.replace of a complete, fsync'd file,
 so a reader or a crash never sees half a photo there.
@@ -34,9 +41,13 @@ from server.storage.base import (
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
+SHARDS = tuple(f"{n:02x}" for n in range(256))
+
+
 class LocalDiskStore(PhotoStore):
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root)
+        self._shards_ready = False
 
     # --- paths -------------------------------------------------------------------------------
 
@@ -47,11 +58,16 @@ class LocalDiskStore(PhotoStore):
         return sha256
 
     def _shard(self, base: Path, sha256: str) -> Path:
+        return base / sha256[:2]
+
+    def _old_shard(self, base: Path, sha256: str) -> Path:
+        """Where stores written before the one-level layout keep a photo."""
         return base / sha256[:2] / sha256[2:4]
 
     def _original_candidates(self, sha256: str) -> list[Path]:
-        folder = self._shard(self.root, self._key(sha256))
-        return [folder / f"{sha256}.{ext}" for ext in CONTENT_TYPES.values()]
+        self._key(sha256)
+        return [shard(self.root, sha256) / f"{sha256}.{ext}"
+                for shard in (self._shard, self._old_shard) for ext in CONTENT_TYPES.values()]
 
     def _original_path(self, sha256: str, content_type: str) -> Path:
         return self._shard(self.root, self._key(sha256)) / f"{sha256}.{CONTENT_TYPES[content_type]}"
@@ -59,12 +75,37 @@ class LocalDiskStore(PhotoStore):
     def _thumb_path(self, sha256: str) -> Path:
         return self._shard(self.root / "thumbs", self._key(sha256)) / f"{sha256}.jpg"
 
+    def _thumb_candidates(self, sha256: str) -> list[Path]:
+        return [self._thumb_path(sha256), self._old_shard(self.root / "thumbs", sha256) / f"{sha256}.jpg"]
+
+    def _prepare_shards(self) -> None:
+        """The 256 folders of originals, made and made durable before this process writes its
+        first photo into them: then a photo's file and its folder's entry are all it fsyncs.
+
+        An empty store would otherwise make a new folder for most of its first few hundred
+        photos, each costing a mkdir and an fsync of the root."""
+        if self._shards_ready:
+            return
+        created = _ensure_dir(self.root, durable=False)
+        made = False
+        for name in SHARDS:
+            try:
+                os.mkdir(self.root / name, 0o750)
+                made = True
+            except FileExistsError:
+                pass
+        if made:
+            created.append(self.root)
+        for folder in dict.fromkeys(reversed(created)):  # the root's entry in its parent last
+            _fsync_dir(folder)
+        self._shards_ready = True
+
     def _upload_path(self, sha256: str) -> Path:
         return self.root / "uploads" / f"{self._key(sha256)}.part"
 
     def _existing(self, sha256: str, variant: Variant) -> Path | None:
         candidates = (
-            [self._thumb_path(sha256)] if variant == Variant.THUMB else self._original_candidates(sha256)
+            self._thumb_candidates(sha256) if variant == Variant.THUMB else self._original_candidates(sha256)
         )
         return next((path for path in candidates if path.is_file()), None)
 
@@ -114,7 +155,8 @@ class LocalDiskStore(PhotoStore):
         source = self._upload_path(sha256)
         target = self._original_path(sha256, content_type)
         try:
-            _ensure_dir(target.parent)
+            self._prepare_shards()
+            _ensure_dir(target.parent)  # made above; only a folder removed since is made here
             # Each chunk was fdatasync'd when it arrived, so the renamed file is complete on disk.
             os.replace(source, target)
             _fsync_dir(target.parent)  # durable before the database says "stored"
@@ -157,9 +199,14 @@ class LocalDiskStore(PhotoStore):
         else:
             check_content(self._key(sha256), data, content_type)
         target = self._original_path(sha256, content_type)
-        with contextlib.suppress(FileNotFoundError):
-            if os.stat(target).st_size == len(data):
-                return  # same name, same bytes: content addressing makes this a no-op
+        for existing in (target, self._old_shard(self.root, sha256) / target.name):
+            with contextlib.suppress(FileNotFoundError):
+                if os.stat(existing).st_size == len(data):
+                    return  # same name, same bytes: content addressing makes this a no-op
+        try:
+            self._prepare_shards()
+        except OSError as exc:
+            raise StorageError(f"could not make the photo folders: {exc}") from exc
         _atomic_write(target, data)
 
     def put_thumbnail(self, sha256: str, data: bytes) -> None:
@@ -177,7 +224,8 @@ class LocalDiskStore(PhotoStore):
         return self._existing(sha256, variant) is not None
 
     def delete(self, sha256: str) -> None:
-        for path in [*self._original_candidates(sha256), self._thumb_path(sha256), self._upload_path(sha256)]:
+        for path in [*self._original_candidates(sha256), *self._thumb_candidates(sha256),
+                     self._upload_path(sha256)]:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
