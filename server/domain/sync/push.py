@@ -102,9 +102,11 @@ class PushContext:
     finding_origins: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     bulk: bool = False
     clock_limit_ms: int = 0  # the latest stamp taken from a tablet: CLOCK_TOLERANCE past now
+    clock_limit_text: str = ""  # a stamp that sorts below this text is within the limit
 
     def __post_init__(self) -> None:
         self.clock_limit_ms = int((self.now + CLOCK_TOLERANCE).replace(tzinfo=UTC).timestamp() * 1000)
+        self.clock_limit_text = f"{self.clock_limit_ms + 1:013d}"
 
     def forget_attempt(self) -> None:
         """After a rolled-back attempt: what it made or looked up may be gone."""
@@ -179,8 +181,11 @@ def _parse(raw: Any, ctx: PushContext, loaded: bool) -> Incoming:
     if not fields.keys() & FREE[kind] <= clocks.keys():
         missing = sorted(name for name in fields if name in FREE[kind] and name not in clocks)
         raise Refused("clock_missing", f"字段 {', '.join(missing)} 缺少时钟戳 (clock stamp missing)")
-    # Stamps are fixed-width text that sorts by time: the greatest string is the latest stamp.
-    if clocks and stamp_ms(max(clocks.values())) > ctx.clock_limit_ms:
+    # Stamps are fixed-width text that sorts by time: the greatest string is the latest stamp,
+    # and one below the limit's text is not past it (only one that may be is parsed).
+    if clocks and (latest := max(clocks.values())) >= ctx.clock_limit_text and (
+        stamp_ms(latest) > ctx.clock_limit_ms
+    ):
         raise Refused("clock_ahead",
                       "平板时间比服务器快超过24小时，请校准时间后再同步 (tablet clock is ahead)")
     return Incoming(kind, record["id"], record["op"], fields, clocks)
