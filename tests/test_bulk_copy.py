@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from server.domain.models import Finding
-from server.domain.sync.bulk import copy_text
+from server.domain.sync.bulk import CopyStream, _column_values, _compiled, copy_text
+from server.domain.sync.push import STREAM_ROWS
 from server.extensions import db
 from tests.factories import PASSWORD
 from tests.small_city import build_small_city
@@ -74,3 +75,61 @@ def test_values_copy_text_does_not_write_are_left_to_psycopg():
     assert copy_text([[b"bytes"]]) is None
     assert copy_text([["text", 1]]) is None  # two types in one column
     assert copy_text([["a", None], [1, 2]]) == "a\t1\n\\N\t2\n"
+
+
+def test_a_batch_streamed_in_parts_with_lookups_between_them_stores_every_finding(app_ctx, client):
+    """Findings of two estates, the second first named past the first COPY's rows: its lookup
+    ends that COPY, the rest go into another; all are stored, numbered once, in order."""
+    city = build_small_city()
+    tablet = pair(client, "insp_a", PASSWORD)
+    count = STREAM_ROWS * 2 + 37
+    records = [tablet.record("finding", {
+        "estate_id": (city.estate_a1 if n < STREAM_ROWS + 20 else city.estate_a2).id,
+        "category": "飞线充电", "severity": "minor", "description": f"第{n}条",
+        "found_at": datetime(2026, 12, 3)})
+        for n in range(count)]
+    estate_b_id = city.estate_a2.id
+    db.session.remove()  # so the second estate is looked up in the database mid-batch
+    reply = tablet.push(records)
+    assert [r["status"] for r in reply["results"]] == ["accepted"] * count
+    db.session.expire_all()
+    stored = db.session.scalars(sa.select(Finding).order_by(Finding.server_seq)).all()
+    assert [str(f.id) for f in stored] == [r["id"] for r in records]
+    assert len({f.server_seq for f in stored}) == count
+    assert {f.estate_id for f in stored[-17:]} == {estate_b_id}
+
+
+def _table_rows(connection, names: list[str]) -> list[dict]:
+    return [dict(zip(names, row, strict=True)) for row in connection.exec_driver_sql(
+        f"SELECT {', '.join(names)} FROM copy_probe ORDER BY n").all()]
+
+
+def test_a_copy_stream_ends_before_another_statement_and_reports_duplicates_as_sqlalchemy_does(app_ctx):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    connection = db.session.connection()
+    connection.exec_driver_sql("CREATE TEMP TABLE copy_probe (n integer PRIMARY KEY, t text)")
+    table = sa.Table("copy_probe", sa.MetaData(), sa.Column("n", sa.Integer, primary_key=True),
+                     sa.Column("t", sa.Text))
+
+    def columns_and_values(rows):
+        _sql, columns, _ = _compiled(table, tuple(rows[0]), connection.dialect)
+        return columns, [_column_values(rows, *column) for column in columns]
+
+    stream = CopyStream(db.session)
+    stream.write(table, *columns_and_values([{"n": 1, "t": "一"}, {"n": 2, "t": "二"}]))
+    # Another statement on the connection: the open COPY ends first, so its rows are there.
+    assert _table_rows(connection, ["n", "t"]) == [{"n": 1, "t": "一"}, {"n": 2, "t": "二"}]
+    savepoint = db.session.begin_nested()  # as a push attempt runs in one
+    stream.write(table, *columns_and_values([{"n": 3, "t": "三"}]))
+    stream.abort()  # these rows are not kept
+    savepoint.rollback()
+    assert [row["n"] for row in _table_rows(connection, ["n"])] == [1, 2]
+
+    savepoint = db.session.begin_nested()
+    stream.write(table, *columns_and_values([{"n": 4, "t": "四"}, {"n": 2, "t": "again"}]))
+    with pytest.raises(sa.exc.IntegrityError):
+        stream.close()
+    savepoint.rollback()
+    assert [row["n"] for row in _table_rows(connection, ["n"])] == [1, 2]
+    db.session.rollback()

@@ -49,7 +49,7 @@ from server.domain.models.base import utcnow
 from server.domain.rectification.deadlines import default_days
 from server.domain.rectification.rectifications import report_rectification
 from server.domain.rectification.revisits import record_revisit_result
-from server.domain.sync.bulk import among, insert_rows
+from server.domain.sync.bulk import CopyStream, among, insert_rows
 from server.domain.sync.merge import MergeOutcome, coerce, enum_members, initial_clocks, merge_fields
 from server.domain.sync.records import MODELS, to_record
 from server.domain.sync.scope import Scope
@@ -101,6 +101,7 @@ class PushContext:
     # A new finding's server fields by (estate, item, inspection), checked once per attempt.
     finding_origins: dict[tuple, dict[str, Any]] = field(default_factory=dict)
     bulk: bool = False
+    stream: CopyStream | None = None  # PostgreSQL, applied in bulk: new rows go into a COPY as made
     clock_limit_ms: int = 0  # the latest stamp taken from a tablet: CLOCK_TOLERANCE past now
     clock_limit_text: str = ""  # a stamp that sorts below this text is within the limit
 
@@ -212,6 +213,8 @@ def _apply_in_bulk(ctx: PushContext, parsed: list[tuple[int, Incoming]]) -> list
     """[(index, result)] with the whole batch applied in one savepoint; None (and nothing
     applied) when a record was refused or collided, so the caller goes record by record."""
     ctx.bulk = True
+    if db.session.get_bind().dialect.name == "postgresql":
+        ctx.stream = CopyStream(db.session)
     applied = []
     try:
         with db.session.begin_nested():
@@ -233,7 +236,9 @@ def _apply_in_bulk(ctx: PushContext, parsed: list[tuple[int, Incoming]]) -> list
         ctx.forget_attempt()
         return None
     finally:
-        ctx.bulk = False
+        if ctx.stream is not None:
+            ctx.stream.abort()  # only still open when leaving by an error
+        ctx.bulk, ctx.stream = False, None
     return applied
 
 
@@ -265,15 +270,30 @@ def _apply_one(ctx: PushContext, record: Incoming) -> dict[str, Any]:
     return result
 
 
+# Rows handed to PostgreSQL's COPY at a time while the batch is being made.
+STREAM_ROWS = 100
+
+
 def _insert(ctx: PushContext, model: type, values: dict[str, Any]) -> None:
-    """A new row written with plain INSERTs: one per batch when applied in bulk."""
-    ctx.pending.setdefault(model, []).append(values)
+    """A new row written with plain INSERTs: one per batch when applied in bulk (on PostgreSQL
+    streamed into one COPY as the rows are made)."""
+    rows = ctx.pending.setdefault(model, [])
+    rows.append(values)
     ctx.created.add((model, values["id"]))
     if not ctx.bulk:
         _insert_pending(ctx)
+    elif ctx.stream is not None and len(rows) >= STREAM_ROWS:
+        _write_pending(ctx)
 
 
 def _insert_pending(ctx: PushContext) -> None:
+    """Every queued row written, and in the table, before what comes next reads it."""
+    _write_pending(ctx)
+    if ctx.stream is not None:
+        ctx.stream.close()
+
+
+def _write_pending(ctx: PushContext) -> None:
     for model, rows in ctx.pending.items():
         for row, number in zip(rows, next_change_numbers(db.session, len(rows)), strict=True):
             row["server_seq"] = number
@@ -281,7 +301,7 @@ def _insert_pending(ctx: PushContext) -> None:
         for row in rows:  # one executemany needs the same columns in every row
             by_columns.setdefault(tuple(row), []).append(row)
         for group in by_columns.values():
-            insert_rows(db.session, model.__table__, group)
+            insert_rows(db.session, model.__table__, group, ctx.stream)
     ctx.pending.clear()
 
 
