@@ -87,16 +87,12 @@ class LocalDiskStore(PhotoStore):
         if self._shards_ready:
             return
         created = _ensure_dir(self.root, durable=False)
-        made = False
         for name in SHARDS:
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.mkdir(self.root / name, 0o750)
-                made = True
-            except FileExistsError:
-                pass
-        if made:
-            created.append(self.root)
-        for folder in dict.fromkeys(reversed(created)):  # the root's entry in its parent last
+        # Fsync'd even when this call made nothing: another thread or process may have made
+        # them a moment ago and not fsync'd them yet. Two fsyncs, once per process.
+        for folder in dict.fromkeys([self.root, self.root.parent, *reversed(created)]):
             _fsync_dir(folder)
         self._shards_ready = True
 
@@ -202,7 +198,15 @@ class LocalDiskStore(PhotoStore):
         for existing in (target, self._old_shard(self.root, sha256) / target.name):
             with contextlib.suppress(FileNotFoundError):
                 if os.stat(existing).st_size == len(data):
-                    return  # same name, same bytes: content addressing makes this a no-op
+                    # Same name, same bytes: content addressing makes this a no-op. Its folder
+                    # is fsync'd all the same (a flush, when nothing is pending): a request
+                    # that renamed it there a moment ago may not have fsync'd it yet, and the
+                    # caller's row may say stored once this returns.
+                    try:
+                        _fsync_dir(existing.parent)
+                    except OSError as exc:
+                        raise StorageError(f"could not flush {existing.parent}: {exc}") from exc
+                    return
         try:
             self._prepare_shards()
         except OSError as exc:
