@@ -35,6 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     check_production_safety(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    from server.domain.json_text import json_text
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("json_serializer", json_text)
     if app.config["PROXY_HOPS"] > 0:
         # Only then is X-Forwarded-For believed, and only as many hops as there are proxies:
         # a client cannot pick its own address for the rate limits.

@@ -18,6 +18,7 @@ from shared_schema.sync import PushRecordSchema, PushRequestSchema
 
 STAMP = "1764060000123-0000-3f2a9c1d"
 ID = "5b0c8f0e-3c55-4d7e-9a43-6f1d2c3b4a59"
+BATCH_ID = "0d6f3c2e-7b1a-4e58-9c0d-2a4b6e8f1c3d"
 
 
 def schema_load(body: bytes):
@@ -56,7 +57,9 @@ def same_or_declined(body: bytes) -> bool:
 
 
 def body(records, **extra) -> bytes:
-    return json.dumps({"batch_id": str(uuid.uuid4()), "records": records, **extra},
+    # One batch id, not a random one: bodies name the parametrized tests, and every pytest-xdist
+    # worker must collect the same names.
+    return json.dumps({"batch_id": BATCH_ID, "records": records, **extra},
                       ensure_ascii=False).encode()
 
 

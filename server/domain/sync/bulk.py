@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from server.domain.json_text import json_text
+
 _Column = tuple[str, Callable[[Any], Any] | None, Callable[[], Any] | None]  # key, convert, default
 
 
@@ -85,17 +87,13 @@ def _column_values(rows: Sequence[dict[str, Any]], key: str, convert: Callable |
 
 
 def _json_text(column: sa.Column, dialect: sa.Dialect) -> Callable[[Any], Any] | None:
-    """A JSON column's text by orjson (a tenth of json.dumps' time for a record's clocks); the
-    column's own conversion for anything orjson refuses. Readers parse it; the pull sends it
-    as stored, and either form is the same JSON."""
+    """A JSON column's text as the ORM writes it (the engine's json_serializer), called directly
+    for a dict; the column's own conversion for anything else (None, SQLAlchemy's JSON.NULL)."""
     own = column.type._cached_bind_processor(dialect)
 
     def text(value: Any) -> Any:
         if type(value) is dict:
-            try:
-                return orjson.dumps(value).decode()
-            except TypeError:
-                pass
+            return json_text(value)
         return own(value) if own is not None else value
 
     return text

@@ -90,7 +90,8 @@ def enum_members(model: type, name: str) -> dict[str, Any] | None:
 
 
 def initial_clocks(kind: str, fields: dict[str, Any], clocks: dict[str, str]) -> dict[str, str]:
-    return {name: clocks[name] for name in fields if name in FREE[kind]}
+    free = FREE[kind]
+    return {name: clocks[name] for name in fields if name in free}
 
 
 def _goes_backwards(current: Any, new: str) -> bool:

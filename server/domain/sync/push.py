@@ -219,10 +219,15 @@ def _apply_in_bulk(ctx: PushContext, parsed: list[tuple[int, Incoming]]) -> list
     try:
         with db.session.begin_nested():
             kind = None
+            new_findings: list[tuple[int, Incoming]] = []  # made together, before the next kind
             for index, record in parsed:
                 if record.kind != kind:  # later kinds may look up the rows of earlier ones
+                    _create_new_findings(ctx, new_findings, applied)
                     _insert_pending(ctx)
                     kind = record.kind
+                if kind == "finding" and _is_new(ctx, record):
+                    new_findings.append((index, record))
+                    continue
                 try:
                     result = HANDLERS[record.kind](ctx, record)
                 except Deferred as deferred:  # raised before anything is changed
@@ -230,6 +235,7 @@ def _apply_in_bulk(ctx: PushContext, parsed: list[tuple[int, Incoming]]) -> list
                 if result["status"] == "conflict":
                     _record_conflict(ctx, record, result)
                 applied.append((index, result))
+            _create_new_findings(ctx, new_findings, applied)
             _insert_pending(ctx)
             db.session.flush()
     except (Refused, TransitionRefused, IntegrityError):
@@ -240,6 +246,13 @@ def _apply_in_bulk(ctx: PushContext, parsed: list[tuple[int, Incoming]]) -> list
             ctx.stream.abort()  # only still open when leaving by an error
         ctx.bulk, ctx.stream = False, None
     return applied
+
+
+def _create_new_findings(ctx: PushContext, records: list[tuple[int, Incoming]], applied: list) -> None:
+    if records:
+        applied.extend(zip([index for index, _ in records],
+                           _create_findings(ctx, [record for _, record in records]), strict=True))
+        records.clear()
 
 
 def _apply_one(ctx: PushContext, record: Incoming) -> dict[str, Any]:
