@@ -52,7 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from server.domain.database import install_engine_hooks
 
     with app.app_context():
-        install_engine_hooks(db.engine)
+        install_engine_hooks(db.engine, app.config["SQLITE_SYNCHRONOUS"])
 
     from server.api import bp as api_bp
     from server.cli import register_commands

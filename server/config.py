@@ -55,6 +55,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # None: the instance's own random key, made on first start (instance_secret_key).
         "SECRET_KEY": None,
         "DATABASE_URL": f"sqlite:///{instance / 'xuncha.sqlite3'}",
+        # Every commit on disk before the answer (server.domain.database.install_engine_hooks).
+        "SQLITE_SYNCHRONOUS": "FULL",
         "PHOTO_DIR": str(instance / "photos"),
         "MAIL_HOST": "127.0.0.1",
         "MAIL_PORT": 25,

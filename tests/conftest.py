@@ -91,6 +91,8 @@ def _test_config(database_url: str, tmp_path) -> dict:
         "PHOTO_DIR": str(tmp_path / "photos"),
         "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
         "MAIL_HOST": "127.0.0.1",
+        # A throw-away database need not survive a power cut (as the PostgreSQL ones, below).
+        "SQLITE_SYNCHRONOUS": "OFF",
     }
 
 

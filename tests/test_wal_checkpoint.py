@@ -6,10 +6,13 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
+from server import create_app
 from server.domain.database import install_engine_hooks
 from server.domain.wal_checkpoint import BACKSTOP_PAGES, start_background_checkpoint
+from server.extensions import db
 
 
 def _rows_in_main_file(path: Path) -> list[tuple[int]] | None:
@@ -64,3 +67,20 @@ def test_only_an_sqlite_file_gets_one():
     assert start_background_checkpoint(sa.create_engine("sqlite://")) is None
     assert start_background_checkpoint(
         sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/unused")) is None
+
+
+def test_a_served_database_flushes_every_commit_and_the_tests_do_not(tmp_path, app):
+    served = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/s.sqlite3", "SECRET_KEY": "k",
+                         "PHOTO_DIR": str(tmp_path / "photos")})
+    with served.app_context():
+        assert db.session.execute(sa.text("PRAGMA synchronous")).scalar() == 2  # FULL
+        db.session.remove()
+        db.engine.dispose()
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        with app.app_context():
+            assert db.session.execute(sa.text("PRAGMA synchronous")).scalar() == 0  # OFF
+
+
+def test_an_unknown_synchronous_mode_is_refused():
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        install_engine_hooks(sa.create_engine("sqlite://"), "SOMETIMES")

@@ -12,9 +12,18 @@ from sqlalchemy.orm import Session, scoped_session
 from server.domain.models.base import ChangeCounter, ScopedMixin, SyncMixin
 from server.domain.models.devices import ScopeExit
 
+SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL", "OFF")
 
-def install_engine_hooks(engine: Engine) -> None:
-    """SQLite needs foreign keys switched on and WAL for a reader beside the writer."""
+
+def install_engine_hooks(engine: Engine, synchronous: str = "FULL") -> None:
+    """SQLite needs foreign keys switched on and WAL for a reader beside the writer.
+
+    `synchronous` FULL flushes the log to disk at every commit: once the server has answered
+    "stored", the tablet counts a record as synced, so a power cut must not take that commit
+    back (NORMAL may lose the last ones). The tablet's own store runs NORMAL: it keeps its
+    records until the server has them. The tests' throw-away databases use OFF."""
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS_MODES)}")
     if engine.dialect.name != "sqlite" or getattr(engine, "_xuncha_hooked", False):
         return
 
@@ -25,7 +34,7 @@ def install_engine_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=10000")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
         # A savepoint's journal (each push is applied in one) in memory, not a temporary file
         # written page by page: it is only read to roll that savepoint back.
         cursor.execute("PRAGMA temp_store=MEMORY")
