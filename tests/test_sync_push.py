@@ -312,3 +312,22 @@ def test_a_refused_record_answers_with_its_id_as_sent(city, tablet):
     good = tablet.record("finding", finding_fields(city))
     results = tablet.push([workflow, good])["results"]
     assert [(r["id"], r["status"]) for r in results] == [(sent, "rejected"), (good["id"], "accepted")]
+
+
+def test_behind_a_server_that_buffers_bodies_the_device_check_and_the_push_are_one_transaction(
+        client, city, tablet):
+    from server.body_buffer import BODY_BUFFERED
+
+    device = db.session.get(Device, uuid.UUID(tablet.device_id))
+    device.last_seen_at = utcnow() - timedelta(days=1)  # the check writes it: a write transaction
+    db.session.commit()
+    records = [tablet.record("finding", finding_fields(city)) for _ in range(3)]
+    body = {"batch_id": str(uuid.uuid4()), "records": records}
+    for _ in range(2):  # the second time a replay
+        reply = client.post("/api/v1/sync/push", headers=tablet.headers, json=body,
+                            environ_base={BODY_BUFFERED: True})  # as `xuncha serve` marks requests
+        assert reply.status_code == 200
+        assert [r["status"] for r in reply.get_json()["results"]] == ["accepted"] * 3
+    db.session.expire_all()
+    assert db.session.get(Device, device.id).last_seen_at > utcnow() - timedelta(minutes=1)
+    assert {str(f.id) for f in db.session.scalars(sa.select(Finding))} == {r["id"] for r in records}
