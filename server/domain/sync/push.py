@@ -125,6 +125,7 @@ class Incoming:
     op: str
     fields: dict[str, Any]
     clocks: dict[str, str]
+    new: bool = False  # not stored before this batch (known once the batch's rows are looked up)
 
 
 def apply_push(
@@ -154,7 +155,9 @@ def apply_push(
                                      refused.message)
     parsed.sort(key=lambda entry: _RANK[entry[1].kind])  # stable: in request order within a kind
     _prefetch(ctx, [record for _, record in parsed])
-    creations = sum(1 for _, record in parsed if _is_new(ctx, record))
+    for _, record in parsed:
+        record.new = _is_new(ctx, record)
+    creations = sum(record.new for _, record in parsed)
     if creations:
         # New records always write; replayed ones may write nothing and must take no numbers.
         reserve_change_numbers(db.session, creations)
@@ -225,7 +228,7 @@ def _apply_in_bulk(ctx: PushContext, parsed: list[tuple[int, Incoming]]) -> list
                     _create_new_findings(ctx, new_findings, applied)
                     _insert_pending(ctx)
                     kind = record.kind
-                if kind == "finding" and _is_new(ctx, record):
+                if kind == "finding" and record.new:
                     new_findings.append((index, record))
                     continue
                 try:
