@@ -133,3 +133,60 @@ def test_a_copy_stream_ends_before_another_statement_and_reports_duplicates_as_s
     savepoint.rollback()
     assert [row["n"] for row in _table_rows(connection, ["n"])] == [1, 2]
     db.session.rollback()
+
+
+def test_a_finding_another_push_commits_while_this_one_copies_is_merged_not_a_500(app, client):
+    """PostgreSQL: another transaction inserts a finding with one of the batch's ids and commits
+    only after the batch has looked its rows up (the batch waits for it at the change counter),
+    so the batch's COPY meets that row: the duplicate comes as IntegrityError, the batch is
+    applied again record by record and the record merges into the row (it was a 500)."""
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    from server.domain.models import FindingStatus, Severity
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite takes the write lock before it looks rows up")
+        city = build_small_city()
+        tablet = pair(client, "insp_a", PASSWORD)
+        records = [tablet.record("finding", {
+            "estate_id": city.estate_a1.id, "category": "飞线充电", "severity": "major",
+            "description": f"第{n}条", "found_at": datetime(2026, 12, 3, 9, n)}) for n in range(3)]
+        estate = city.estate_a1
+        other = Session(bind=db.engine)  # another push's transaction, committing late
+        other.add(Finding(id=uuid.UUID(records[1]["id"]), office_id=estate.office_id,
+                          estate_id=estate.id, region_code=estate.region_code, category="飞线充电",
+                          severity=Severity.MAJOR, status=FindingStatus.OPEN,
+                          found_at=datetime(2026, 12, 3, 9, 1), field_clocks={}))
+        other.flush()
+        db.session.remove()
+
+    replies = []
+    pushing = threading.Thread(target=lambda: replies.append(
+        client.post("/api/v1/sync/push", headers=tablet.headers,
+                    json={"batch_id": str(uuid.uuid4()), "records": records})))
+    pushing.start()
+    with app.app_context():
+        waiting = 0
+        for _ in range(200):  # until the push waits for the other transaction
+            waiting = db.session.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()")).scalar()
+            db.session.rollback()
+            if waiting:
+                break
+            time.sleep(0.02)
+        db.session.remove()
+    other.commit()
+    other.close()
+    pushing.join(30)
+    assert waiting, "the push never waited for the other transaction"
+    reply = replies[0]
+    assert reply.status_code == 200, reply.get_data(as_text=True)[:300]
+    assert [r["status"] for r in reply.get_json()["results"]] == ["accepted"] * 3
+    with app.app_context():
+        stored = {str(f.id): f.description for f in db.session.scalars(sa.select(Finding))}
+        assert stored == {r["id"]: r["fields"]["description"] for r in records}
