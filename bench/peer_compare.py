@@ -299,6 +299,11 @@ class Figure:
         ours, peer = self.median(XunchaClient.name), self.median(PeerClient.name)
         return ours / peer if self.higher_is_better else peer / ours
 
+    def ratios(self) -> list[float]:
+        """The ratio of each round (each full pull, for the pull) on its own: how far they spread."""
+        pairs = zip(self.values[XunchaClient.name], self.values[PeerClient.name], strict=True)
+        return [ours / peer if self.higher_is_better else peer / ours for ours, peer in pairs]
+
 
 def timed_pair(clients: list, work: Callable[[object], object], times: dict[str, float]) -> list:
     """Run `work` on each client in turn (the order alternates by call), adding up the time."""
@@ -440,8 +445,9 @@ def report(database: str, figures: dict[str, Figure], loads: list[tuple[str, str
               for n, (before, after) in enumerate(loads, start=1)]
     for figure in figures.values():
         ours, peer = figure.median(XunchaClient.name), figure.median(PeerClient.name)
+        each = figure.ratios()
         lines.append(f"{figure.label:<44} Xuncha {ours:>10,.1f}  peer {peer:>10,.1f} {figure.unit:<10}"
-                     f" ratio {figure.ratio():.2f}×")
+                     f" ratio {figure.ratio():.2f}×  (each: {min(each):.2f}–{max(each):.2f}×)")
         for side, (up, down, payload) in figure.wire.items():
             if payload:
                 lines.append(f"    {side:<15} wire up {up / 1e6:7.2f} MB, down {down / 1e6:6.2f} MB;"
