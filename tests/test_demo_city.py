@@ -59,6 +59,7 @@ from server.domain.pinyin_sort import pinyin_key
 from server.domain.rectification.reminders import AWAITING_FIX, planned_reminders, unread_count
 from server.domain.rectification.settings import escalation_rules
 from server.domain.registry.units import UNITS_FOR_MANAGEMENT
+from server.domain.registry.users import ROLE_LABELS
 from server.extensions import db
 from server.jobs import run_once
 from server.storage import Variant, get_photo_store
@@ -437,6 +438,9 @@ def test_demo_logins_are_listed(city):
     street_line = lines[street_user.username]
     assert "街道办事处" in street_line and street_user.company.name in street_line
     assert "物业服务企业" in lines[company_user.username]
+    # Office staff are named as the account pages name them (one table of role labels).
+    supervisor = db.session.scalar(sa.select(User).where(User.role == Role.SUPERVISOR))
+    assert ROLE_LABELS[Role.SUPERVISOR] in lines[supervisor.username]
 
 
 def test_the_servers_banner_shows_property_companies_first_with_their_names(city, capsys):

@@ -13,7 +13,7 @@ from server.commands.progress import StageProgressBars
 from server.config import DEMO_PASSWORD
 from server.demo import DemoBuildError, DemoCityExistsError, DemoOptions, Login, build_demo_city
 from server.demo.names import OFFICE_NAME
-from server.domain.models import Office, Role, User
+from server.domain.models import Office, User
 from server.domain.models.enums import UnitKind
 from server.domain.registry.units import UNIT_KIND_LABELS
 from server.domain.registry.users import ROLE_LABELS
@@ -22,8 +22,8 @@ from server.storage import get_photo_store
 
 # The company role covers every responsible unit (物业服务企业, 街道办事处 …): a single account is
 # named by its unit's kind, a count of them by the role.
-ROLE_LABEL = {"admin": "管理员", "supervisor": "督导组长", "inspector": "检查员",
-              "company": ROLE_LABELS[Role.COMPANY]}
+# The registry's labels, keyed by the role's value (the login lists' own key).
+ROLE_LABEL = {role.value: label for role, label in ROLE_LABELS.items()}
 ROLE_ORDER = ["admin", "supervisor", "inspector", "company"]
 KIND_ORDER = [UnitKind.PROPERTY_COMPANY, UnitKind.WORK_UNIT, UnitKind.STREET_OFFICE, UnitKind.COMMUNITY]
 
