@@ -34,6 +34,7 @@ from server.domain.accounts import set_password  # noqa: E402
 from server.domain.estate_initials import name_initials  # noqa: E402
 from server.domain.exports.ledger_export import export_ledger  # noqa: E402
 from server.domain.models import Finding, User  # noqa: E402
+from server.domain.pinyin_sort import pinyin_key  # noqa: E402
 from server.domain.problem_ledger import LedgerFilters, encode_cursor  # noqa: E402
 from server.extensions import db  # noqa: E402
 
@@ -119,14 +120,20 @@ def seed(findings: int) -> None:
         name = f"{ESTATE_WORDS[n % 12]}{ESTATE_TAILS[(n // 12) % 8]}{n // 96 + 1}期"
         estates.append({"id": f"00000000-0000-0000-0007-{n:012d}", "n": n, "region_id": region_id,
                         "code": code, "name": name, "initials": name_initials(name),
+                        "pinyin": pinyin_key(name),
                         "company": f"00000000-0000-0000-0005-{1 + n % 200:012d}"})
     db.session.execute(sa.text("""
-        INSERT INTO estate (id, office_id, region_id, company_id, region_code, name, name_initials, address,
-                            management_type, households, floor_area, buildings, committee_status, server_seq,
-                            created_at, updated_at)
-        VALUES (CAST(:id AS uuid), :office, :region_id, CAST(:company AS uuid), :code, :name, :initials, '',
-                'professional', 500, 50000, 10, 'none', 0, now(), now())"""),
+        INSERT INTO estate (id, office_id, region_id, company_id, region_code, name, name_initials,
+                            name_pinyin, address, management_type, households, floor_area, buildings,
+                            committee_status, server_seq, created_at, updated_at)
+        VALUES (CAST(:id AS uuid), :office, :region_id, CAST(:company AS uuid), :code, :name, :initials,
+                :pinyin, '', 'professional', 500, 50000, 10, 'none', 0, now(), now())"""),
         [{**e, "office": OFFICE} for e in estates])
+    # The lists sort by the pinyin key, as they do for companies and estates made by the app.
+    companies = db.session.execute(sa.text("SELECT id, name FROM company WHERE office_id = :office"),
+                                   {"office": OFFICE}).all()
+    db.session.execute(sa.text("UPDATE company SET name_pinyin = :pinyin WHERE id = :id"),
+                       [{"id": row.id, "pinyin": pinyin_key(row.name)} for row in companies])
     db.session.execute(sa.text(
         "CREATE TEMP TABLE bench_estate (n int PRIMARY KEY, id uuid, region_code text)"))
     db.session.execute(sa.text("INSERT INTO bench_estate VALUES (:n, CAST(:id AS uuid), :code)"), estates)
