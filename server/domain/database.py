@@ -15,6 +15,13 @@ from server.domain.models.devices import ScopeExit
 SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL", "OFF")
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """The path of the engine's SQLite database file; None for PostgreSQL or an in-memory one."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return engine.url.database
+
+
 def install_engine_hooks(engine: Engine, synchronous: str = "FULL") -> None:
     """SQLite needs foreign keys switched on and WAL for a reader beside the writer.
 
@@ -32,7 +39,7 @@ def install_engine_hooks(engine: Engine, synchronous: str = "FULL") -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
-        if engine.url.database not in (None, "", ":memory:"):
+        if sqlite_file(engine):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA synchronous={synchronous}")
         # A savepoint's journal (each push is applied in one) in memory, not a temporary file

@@ -19,6 +19,8 @@ import time
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from server.domain.database import sqlite_file
+
 log = logging.getLogger(__name__)
 
 # Pages of 4 KB: the log may grow to about 40 MB before a committing request copies it itself.
@@ -29,9 +31,10 @@ class BackgroundCheckpoint:
     """After commits, at most one PASSIVE checkpoint per `interval` seconds, on its own thread."""
 
     def __init__(self, engine: Engine, interval: float = 0.2) -> None:
-        if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        path = sqlite_file(engine)
+        if path is None:
             raise ValueError("a background checkpoint needs an SQLite database file")
-        self.path = engine.url.database
+        self.path = path
         self.interval = interval
         self.checkpoints = 0  # how many ran (for the tests and the curious)
         self._engine = engine
@@ -82,9 +85,7 @@ class BackgroundCheckpoint:
 
 def start_background_checkpoint(engine: Engine) -> BackgroundCheckpoint | None:
     """Started for an SQLite database file; None for PostgreSQL (its own checkpointer does this)."""
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
-        return None
-    return BackgroundCheckpoint(engine).start()
+    return BackgroundCheckpoint(engine).start() if sqlite_file(engine) else None
 
 
 def _far_backstop(dbapi_connection, _record) -> None:

@@ -226,8 +226,8 @@ def _as_sqlalchemy(error: Exception) -> sa.exc.DBAPIError:
 
 # COPY's text format: a tab between values, a newline after each row, \N for NULL, and these
 # four characters escaped inside a value.
-_SPECIAL = ("\\", "\t", "\n", "\r")
-_ESCAPED = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+_ESCAPED = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))  # the backslash first
+_SPECIAL = tuple(char for char, _ in _ESCAPED)
 _NULL = "\\N"
 
 
@@ -266,7 +266,6 @@ def _copy_column(values: list[Any]) -> list[str] | None:
         return [_NULL if value is None else write(value) for value in values]
     except (_NotWritten, ValueError):  # ValueError: a signalling NaN
         return None
-
 
 
 class _NotWritten(Exception):
